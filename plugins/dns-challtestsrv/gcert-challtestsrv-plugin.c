@@ -1,0 +1,1 @@
+void gcert_placeholder_challtestsrv (void); void gcert_placeholder_challtestsrv (void) {}

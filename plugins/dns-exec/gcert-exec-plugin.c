@@ -1,0 +1,1 @@
+void gcert_placeholder_exec (void); void gcert_placeholder_exec (void) {}

@@ -1,0 +1,3 @@
+/* keeps the fixture library non-empty */
+void gcert_test_dummy (void);
+void gcert_test_dummy (void) {}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "gcert.h"
+
+G_BEGIN_DECLS
+
+/* A loopback port free for TCP (and, with @udp_too, UDP) right now. */
+guint16 gcert_test_find_free_port (gboolean udp_too);
+
+typedef struct {
+  int      nonce_reject;   /* percent of good nonces rejected; -1: Pebble's default (5) */
+  int      authz_reuse;    /* percent; -1: Pebble's default (50) */
+  gboolean strict;         /* -strict */
+} GCertTestPebbleOptions;
+
+#define GCERT_TEST_PEBBLE_OPTIONS_INIT { -1, -1, FALSE }
+
+typedef struct {
+  char   *tmpdir;
+  char   *directory_url;     /* https://127.0.0.1:PORT/dir */
+  char   *management_url;    /* https://127.0.0.1:PORT (roots, intermediates) */
+  char   *ca_certificates;   /* PEM file that signs Pebble's own TLS certificate */
+  char   *challtestsrv_url;  /* http://127.0.0.1:PORT (management API) */
+  char   *dns_server;        /* "127.0.0.1:PORT": challtestsrv's DNS, Pebble's -dnsserver */
+  /* private */
+  GPid    pebble_pid;
+  GPid    challtestsrv_pid;
+} GCertTestPebble;
+
+/* Starts pebble-challtestsrv (DNS and management only) and Pebble on free
+ * loopback ports, with PEBBLE_VA_NOSLEEP=1 and its validator asking
+ * challtestsrv for DNS-01; returns once both answer. */
+GCertTestPebble *gcert_test_pebble_start     (const GCertTestPebbleOptions *options,
+                                              GError                      **error);
+void             gcert_test_pebble_stop      (GCertTestPebble             *pebble);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GCertTestPebble, gcert_test_pebble_stop)
+
+/* PEM of the root (/roots/0) that the issued chains end at */
+char            *gcert_test_pebble_get_root  (GCertTestPebble             *pebble,
+                                              GError                      **error);
+/* Adds/removes TXT values through challtestsrv's management API
+ * (@host with trailing dot). clear removes every value at @host. */
+gboolean         gcert_test_pebble_set_txt   (GCertTestPebble             *pebble,
+                                              const char                   *host,
+                                              const char                   *value,
+                                              GError                      **error);
+gboolean         gcert_test_pebble_clear_txt (GCertTestPebble             *pebble,
+                                              const char                   *host,
+                                              GError                      **error);
+/* A config file text pointing at this Pebble: [gcert] with ca,
+ * ca-certificates, state-dir (@state_dir), resolvers, propagation-timeout,
+ * and [dns test] using the challtestsrv plugin. @extra is appended. */
+char            *gcert_test_pebble_config    (GCertTestPebble             *pebble,
+                                              const char                   *state_dir,
+                                              const char                   *extra);
+
+G_END_DECLS
