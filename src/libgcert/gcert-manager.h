@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "gcert-config.h"
+#include "gcert-store.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  GCERT_RENEW_FLAGS_NONE = 0,
+  GCERT_RENEW_FORCE      = 1 << 0,  /* renew even when not due */
+  GCERT_RENEW_WAIT_LOCK  = 1 << 1,  /* wait for another run's lock */
+} GCertRenewFlags;
+
+typedef struct {
+  char      *name;
+  gboolean   attempted;   /* FALSE: not due, nothing done */
+  gboolean   success;
+  char      *reason;      /* why it was (not) due */
+  GError    *error;       /* nullable */
+  guint      version;     /* the live version afterwards */
+  GDateTime *not_after;   /* nullable */
+} GCertRenewResult;
+
+void gcert_renew_result_free (GCertRenewResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GCertRenewResult, gcert_renew_result_free)
+
+/**
+ * GCertManager:
+ *
+ * Turns the configuration into work: decides what is due, issues it through
+ * the ACME client and the DNS plugins, stores the result and records every
+ * run. Signals:
+ *  - "progress" (const char *name, const char *message): what is being done
+ *    or waited for
+ *  - "certificate-renewed" (const char *name, guint version)
+ */
+#define GCERT_TYPE_MANAGER (gcert_manager_get_type ())
+G_DECLARE_FINAL_TYPE (GCertManager, gcert_manager, GCERT, MANAGER, GObject)
+
+G_GNUC_WARN_UNUSED_RESULT
+GCertManager *gcert_manager_new          (GCertConfig   *config,
+                                          GError       **error);
+GCertConfig  *gcert_manager_get_config   (GCertManager  *self);
+GCertStore   *gcert_manager_get_store    (GCertManager  *self);
+void          gcert_manager_set_verbose  (GCertManager  *self,
+                                          gboolean       verbose);
+/* seconds of silence before an ACME request is retried (default 30) */
+void          gcert_manager_set_request_timeout (GCertManager *self,
+                                                 guint         seconds);
+/* total ACME requests sent so far, retries included */
+guint         gcert_manager_get_request_count (GCertManager *self);
+
+/* Renews the named certificates of the config (all when @names is NULL)
+ * that are due (or all of them with GCERT_RENEW_FORCE). Fails only when the
+ * whole run cannot start (bad names, store unusable); each certificate's
+ * outcome is in the returned array of GCertRenewResult. */
+void       gcert_manager_renew_async   (GCertManager        *self,
+                                        const char * const  *names,
+                                        GCertRenewFlags      flags,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+GPtrArray *gcert_manager_renew_finish  (GCertManager        *self,
+                                        GAsyncResult        *result,
+                                        GError             **error);
+
+/* The state of one certificate as a JSON object: name, domains, dns,
+ * key-type, status ("valid", "due", "missing", "failed"), not-before,
+ * not-after, days-left, serial, issuer, next-due, version, live-dir, files,
+ * last-attempt, last-result, last-error, failures. */
+JsonNode  *gcert_manager_describe      (GCertManager        *self,
+                                        const char          *name,
+                                        GError             **error);
+
+G_END_DECLS
