@@ -1,1 +1,746 @@
-int main (void) { return 0; }
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "gcert.h"
+
+typedef struct {
+  char         *config_path;
+  gboolean      verbose;
+  gboolean      quiet;
+  gboolean      json;
+  GMainLoop    *loop;
+  GCancellable *cancellable;
+  GPtrArray    *results;
+  GError       *error;
+  gint64        started;
+} Ctl;
+
+static gboolean log_verbose;
+
+static GLogWriterOutput
+log_writer (GLogLevelFlags   level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  /* warnings always; the library's own info and debug lines with -v only */
+  if ((level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) != 0 || log_verbose)
+    return g_log_writer_standard_streams (level, fields, n_fields, user_data);
+  return G_LOG_WRITER_HANDLED;
+}
+
+static void
+print_error (Ctl          *ctl,
+             const GError *error)
+{
+  if (ctl->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "error");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "message");
+      json_builder_add_string_value (builder, error->message);
+      json_builder_set_member_name (builder, "exit-status");
+      json_builder_add_int_value (builder, gcert_error_to_exit_status (error));
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      text = json_to_string (root, TRUE);
+      g_print ("%s\n", text);
+    }
+  g_printerr ("gcertctl: %s\n", error->message);
+}
+
+static void
+print_json (JsonNode *root)
+{
+  g_autofree char *text = json_to_string (root, TRUE);
+
+  g_print ("%s\n", text);
+}
+
+static char *
+format_time (GDateTime *time)
+{
+  g_autoptr(GDateTime) local = NULL;
+
+  if (time == NULL)
+    return g_strdup ("-");
+  local = g_date_time_to_local (time);
+  return g_date_time_format (local, "%Y-%m-%d %H:%M");
+}
+
+static char *
+format_iso (const char *iso)
+{
+  g_autoptr(GDateTime) time = NULL;
+
+  if (iso == NULL)
+    return g_strdup ("-");
+  time = g_date_time_new_from_iso8601 (iso, NULL);
+  return format_time (time);
+}
+
+static void
+progress_cb (GCertManager *manager,
+             const char   *name,
+             const char   *message,
+             Ctl          *ctl)
+{
+  double elapsed;
+
+  if (ctl->quiet)
+    return;
+  elapsed = (g_get_monotonic_time () - ctl->started) / (double) G_TIME_SPAN_SECOND;
+  g_printerr ("[%5.1fs] %s: %s\n", elapsed, name, message);
+}
+
+static gboolean
+signal_cb (gpointer user_data)
+{
+  Ctl *ctl = user_data;
+
+  if (!ctl->quiet)
+    g_printerr (_("gcertctl: interrupted, cleaning up…\n"));
+  /* cancelling lets the run remove its TXT records before it ends */
+  g_cancellable_cancel (ctl->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static GCertConfig *
+load_config (Ctl     *ctl,
+             GError **error)
+{
+  g_autofree char *path = ctl->config_path ? g_strdup (ctl->config_path)
+                                           : gcert_config_default_path ();
+
+  return gcert_config_load (path, error);
+}
+
+static GCertManager *
+make_manager (Ctl          *ctl,
+              GCertConfig  *config,
+              GError      **error)
+{
+  g_autoptr(GCertManager) manager = gcert_manager_new (config, error);
+  const char *timeout = g_getenv ("GCERT_REQUEST_TIMEOUT");
+
+  if (manager == NULL)
+    return NULL;
+  gcert_manager_set_verbose (manager, ctl->verbose);
+  if (timeout != NULL)
+    gcert_manager_set_request_timeout (manager, (guint) g_ascii_strtoull (timeout, NULL, 10));
+  g_signal_connect (manager, "progress", G_CALLBACK (progress_cb), ctl);
+  return g_steal_pointer (&manager);
+}
+
+/* --- renew / issue -------------------------------------------------------- */
+
+static void
+renew_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Ctl *ctl = user_data;
+
+  ctl->results = gcert_manager_renew_finish (GCERT_MANAGER (source), result, &ctl->error);
+  g_main_loop_quit (ctl->loop);
+}
+
+static int
+report_results (Ctl       *ctl,
+                GPtrArray *results)
+{
+  guint failed = 0, succeeded = 0;
+  int worst = GCERT_EXIT_OK;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "results");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < results->len; i++)
+    {
+      GCertRenewResult *r = g_ptr_array_index (results, i);
+      g_autofree char *expires = format_time (r->not_after);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, r->name);
+      json_builder_set_member_name (builder, "renewed");
+      json_builder_add_boolean_value (builder, r->attempted && r->success);
+      json_builder_set_member_name (builder, "success");
+      json_builder_add_boolean_value (builder, r->success);
+      json_builder_set_member_name (builder, "reason");
+      json_builder_add_string_value (builder, r->reason);
+      json_builder_set_member_name (builder, "error");
+      if (r->error)
+        json_builder_add_string_value (builder, r->error->message);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "version");
+      json_builder_add_int_value (builder, r->version);
+      json_builder_set_member_name (builder, "not-after");
+      if (r->not_after)
+        {
+          g_autofree char *iso = g_date_time_format_iso8601 (r->not_after);
+          json_builder_add_string_value (builder, iso);
+        }
+      else
+        json_builder_add_null_value (builder);
+      json_builder_end_object (builder);
+
+      if (!r->success)
+        {
+          int status = gcert_error_to_exit_status (r->error);
+
+          failed++;
+          /* the most telling status wins: locked and config errors are
+           * more specific than a plain failure */
+          if (worst == GCERT_EXIT_OK || status == GCERT_EXIT_USAGE || status == GCERT_EXIT_LOCKED)
+            worst = status;
+          if (!ctl->json)
+            g_printerr ("gcertctl: %s: %s\n", r->name, r->error ? r->error->message : _("failed"));
+          continue;
+        }
+      succeeded++;
+      if (ctl->json)
+        continue;
+      if (r->attempted)
+        g_print (_("%s: renewed, version %u, expires %s\n"), r->name, r->version, expires);
+      else if (!ctl->quiet)
+        g_print (_("%s: not due (%s), expires %s\n"), r->name,
+                 r->reason ? r->reason : "", expires);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  if (ctl->json)
+    {
+      g_autoptr(JsonNode) root = json_builder_get_root (builder);
+      print_json (root);
+    }
+  if (failed == 0)
+    return GCERT_EXIT_OK;
+  if (succeeded > 0)
+    return GCERT_EXIT_PARTIAL;
+  return worst == GCERT_EXIT_OK ? GCERT_EXIT_FAILURE : worst;
+}
+
+static int
+run_renew (Ctl                *ctl,
+           GCertManager       *manager,
+           const char * const *names,
+           GCertRenewFlags     flags)
+{
+  guint sigint, sigterm;
+
+  sigint = g_unix_signal_add (SIGINT, signal_cb, ctl);
+  sigterm = g_unix_signal_add (SIGTERM, signal_cb, ctl);
+  gcert_manager_renew_async (manager, names, flags, ctl->cancellable, renew_cb, ctl);
+  g_main_loop_run (ctl->loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+
+  if (ctl->results == NULL)
+    {
+      print_error (ctl, ctl->error);
+      return gcert_error_to_exit_status (ctl->error);
+    }
+  return report_results (ctl, ctl->results);
+}
+
+static gboolean
+parse_subcommand (const char      *summary,
+                  const char      *parameter,
+                  GOptionEntry    *entries,
+                  int             *argc,
+                  char          ***argv,
+                  GError         **error)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameter);
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  return g_option_context_parse (context, argc, argv, error);
+}
+
+static int
+cmd_renew (Ctl   *ctl,
+           int    argc,
+           char **argv)
+{
+  gboolean force = FALSE;
+  gboolean wait = FALSE;
+  GOptionEntry entries[] = {
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Renew even when not due"), NULL },
+    { "wait", 'w', 0, G_OPTION_ARG_NONE, &wait, N_("Wait for another run holding a certificate's lock"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print the results as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertConfig) config = NULL;
+  g_autoptr(GCertManager) manager = NULL;
+  GCertRenewFlags flags = GCERT_RENEW_FLAGS_NONE;
+
+  if (!parse_subcommand (_("Renew every certificate of the configuration that is due, or the named ones."),
+                         _("[NAME…]"), entries, &argc, &argv, &error))
+    {
+      g_printerr ("gcertctl renew: %s\n", error->message);
+      return GCERT_EXIT_USAGE;
+    }
+  config = load_config (ctl, &error);
+  if (config != NULL)
+    manager = make_manager (ctl, config, &error);
+  if (manager == NULL)
+    {
+      print_error (ctl, error);
+      return gcert_error_to_exit_status (error);
+    }
+  if (force)
+    flags |= GCERT_RENEW_FORCE;
+  if (wait)
+    flags |= GCERT_RENEW_WAIT_LOCK;
+  return run_renew (ctl, manager, argc > 1 ? (const char * const *) argv + 1 : NULL, flags);
+}
+
+static int
+cmd_issue (Ctl   *ctl,
+           int    argc,
+           char **argv)
+{
+  g_auto(GStrv) domains = NULL;
+  g_autofree char *dns = NULL;
+  g_autofree char *key_type_text = NULL;
+  g_autofree char *name = NULL;
+  gboolean force = FALSE;
+  GOptionEntry entries[] = {
+    { "domain", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &domains, N_("A name for the certificate (repeat; wildcards allowed)"), N_("NAME") },
+    { "dns", 0, 0, G_OPTION_ARG_STRING, &dns, N_("The [dns PROVIDER] group of the configuration that answers the challenges"), N_("PROVIDER") },
+    { "key-type", 'k', 0, G_OPTION_ARG_STRING, &key_type_text, N_("ec-256 (default), ec-384, rsa-2048, rsa-3072 or rsa-4096"), N_("TYPE") },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Name under which the certificate is stored (default: the first domain)"), N_("NAME") },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Issue even when a valid certificate for these names exists"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print the result as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertConfig) config = NULL;
+  g_autoptr(GCertManager) manager = NULL;
+  GCertCertificateConfig *cert;
+  GCertKeyType key_type = GCERT_KEY_TYPE_DEFAULT;
+  const char *names[2] = { NULL, NULL };
+
+  if (!parse_subcommand (_("Issue a certificate for the given names with the configuration's CA and a DNS provider."),
+                         NULL, entries, &argc, &argv, &error))
+    {
+      g_printerr ("gcertctl issue: %s\n", error->message);
+      return GCERT_EXIT_USAGE;
+    }
+  if (argc > 1)
+    {
+      g_printerr (_("gcertctl issue: unexpected argument “%s”\n"), argv[1]);
+      return GCERT_EXIT_USAGE;
+    }
+  if (domains == NULL || domains[0] == NULL || dns == NULL)
+    {
+      g_printerr (_("gcertctl issue: at least one -d NAME and --dns PROVIDER are needed\n"));
+      return GCERT_EXIT_USAGE;
+    }
+  if (key_type_text != NULL && !gcert_key_type_from_string (key_type_text, &key_type))
+    {
+      g_printerr (_("gcertctl issue: unknown key type “%s” (ec-256, ec-384, rsa-2048, rsa-3072, rsa-4096)\n"),
+                  key_type_text);
+      return GCERT_EXIT_USAGE;
+    }
+  if (name == NULL)
+    name = g_strdup (g_str_has_prefix (domains[0], "*.") ? domains[0] + 2 : domains[0]);
+
+  config = load_config (ctl, &error);
+  if (config != NULL)
+    {
+      cert = gcert_config_lookup_certificate (config, name);
+      if (cert == NULL)
+        cert = gcert_config_add_certificate (config, name, (const char * const *) domains, dns,
+                                             key_type_text ? (int) key_type : -1, &error);
+      else
+        {
+          /* a certificate of the config: the command line must agree with it */
+          g_set_error (&error, GCERT_ERROR, GCERT_ERROR_CONFIG,
+                       _("%s already has a [certificate %s]; use “gcertctl renew %s”, or pick another --name"),
+                       gcert_config_get_path (config), name, name);
+          cert = NULL;
+        }
+      if (cert != NULL)
+        manager = make_manager (ctl, config, &error);
+    }
+  if (manager == NULL)
+    {
+      print_error (ctl, error);
+      return gcert_error_to_exit_status (error);
+    }
+  names[0] = name;
+  return run_renew (ctl, manager, names, force ? GCERT_RENEW_FORCE : GCERT_RENEW_FLAGS_NONE);
+}
+
+/* --- list / show ------------------------------------------------------------ */
+
+static GStrv
+all_names (GCertManager *manager)
+{
+  GPtrArray *certs = gcert_config_get_certificates (gcert_manager_get_config (manager));
+  g_auto(GStrv) stored = gcert_store_list_certificates (gcert_manager_get_store (manager));
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < certs->len; i++)
+    {
+      GCertCertificateConfig *cert = g_ptr_array_index (certs, i);
+
+      if (g_hash_table_add (seen, cert->name))
+        g_strv_builder_add (builder, cert->name);
+    }
+  for (guint i = 0; stored != NULL && stored[i] != NULL; i++)
+    {
+      if (g_hash_table_add (seen, stored[i]))
+        g_strv_builder_add (builder, stored[i]);
+    }
+  return g_strv_builder_end (builder);
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static char *
+member_strv_joined (JsonObject *object,
+                    const char *member,
+                    const char *separator)
+{
+  JsonNode *node = json_object_get_member (object, member);
+  g_autoptr(GString) out = g_string_new (NULL);
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return g_strdup ("-");
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      if (i > 0)
+        g_string_append (out, separator);
+      g_string_append (out, json_array_get_string_element (array, i));
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static int
+open_manager (Ctl           *ctl,
+              GCertManager **out_manager)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertConfig) config = load_config (ctl, &error);
+
+  if (config != NULL)
+    *out_manager = make_manager (ctl, config, &error);
+  if (config == NULL || *out_manager == NULL)
+    {
+      print_error (ctl, error);
+      return gcert_error_to_exit_status (error);
+    }
+  return GCERT_EXIT_OK;
+}
+
+static int
+cmd_list (Ctl   *ctl,
+          int    argc,
+          char **argv)
+{
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print the list as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertManager) manager = NULL;
+  g_auto(GStrv) names = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  int status;
+
+  if (!parse_subcommand (_("List the certificates of the configuration and the store."),
+                         NULL, entries, &argc, &argv, &error))
+    {
+      g_printerr ("gcertctl list: %s\n", error->message);
+      return GCERT_EXIT_USAGE;
+    }
+  status = open_manager (ctl, &manager);
+  if (status != GCERT_EXIT_OK)
+    return status;
+
+  names = all_names (manager);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      JsonNode *row = gcert_manager_describe (manager, names[i], &error);
+
+      if (row == NULL)
+        {
+          print_error (ctl, error);
+          return gcert_error_to_exit_status (error);
+        }
+      g_ptr_array_add (rows, row);
+    }
+
+  if (ctl->json)
+    {
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "certificates");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < rows->len; i++)
+        json_builder_add_value (builder, json_node_copy (g_ptr_array_index (rows, i)));
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      print_json (root);
+      return GCERT_EXIT_OK;
+    }
+
+  if (rows->len == 0)
+    {
+      if (!ctl->quiet)
+        g_printerr (_("no certificates\n"));
+      return GCERT_EXIT_OK;
+    }
+  /* TRANSLATORS: column headings of “gcertctl list” */
+  g_print ("%-20s %-36s %-8s %-16s %5s %-16s %s\n", _("NAME"), _("DOMAINS"), _("KEY"),
+           _("EXPIRES"), _("DAYS"), _("NEXT RENEWAL"), _("LAST RESULT"));
+  for (guint i = 0; i < rows->len; i++)
+    {
+      JsonObject *row = json_node_get_object (g_ptr_array_index (rows, i));
+      g_autofree char *domains = member_strv_joined (row, "domains", ",");
+      g_autofree char *expires = format_iso (member_string (row, "not-after"));
+      g_autofree char *next_due = format_iso (member_string (row, "next-due"));
+      g_autofree char *days = json_object_has_member (row, "days-left")
+        ? g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (row, "days-left"))
+        : g_strdup ("-");
+      const char *key = member_string (row, "key-type");
+      const char *last = member_string (row, "last-result");
+
+      if (g_strcmp0 (domains, "") == 0)
+        {
+          g_free (domains);
+          domains = member_strv_joined (row, "names", ",");
+        }
+      if (key == NULL)
+        key = member_string (row, "live-key-type");
+      g_print ("%-20s %-36s %-8s %-16s %5s %-16s %s\n", member_string (row, "name"), domains,
+               key ? key : "-", expires, days, next_due, last ? last : "-");
+    }
+  return GCERT_EXIT_OK;
+}
+
+static int
+cmd_show (Ctl   *ctl,
+          int    argc,
+          char **argv)
+{
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print the state as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertManager) manager = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *object;
+  int status;
+
+  if (!parse_subcommand (_("Show the state of one certificate."), _("NAME"),
+                         entries, &argc, &argv, &error))
+    {
+      g_printerr ("gcertctl show: %s\n", error->message);
+      return GCERT_EXIT_USAGE;
+    }
+  if (argc != 2)
+    {
+      g_printerr (_("gcertctl show: exactly one certificate name is needed\n"));
+      return GCERT_EXIT_USAGE;
+    }
+  status = open_manager (ctl, &manager);
+  if (status != GCERT_EXIT_OK)
+    return status;
+  root = gcert_manager_describe (manager, argv[1], &error);
+  if (root == NULL)
+    {
+      print_error (ctl, error);
+      return gcert_error_to_exit_status (error);
+    }
+  if (ctl->json)
+    {
+      print_json (root);
+      return GCERT_EXIT_OK;
+    }
+
+  object = json_node_get_object (root);
+  {
+    g_autofree char *domains = member_strv_joined (object, "domains", ", ");
+    g_autofree char *names = member_strv_joined (object, "names", ", ");
+    g_autofree char *not_before = format_iso (member_string (object, "not-before"));
+    g_autofree char *not_after = format_iso (member_string (object, "not-after"));
+    g_autofree char *next_due = format_iso (member_string (object, "next-due"));
+    g_autofree char *last = format_iso (member_string (object, "last-attempt"));
+    JsonObject *files = json_object_has_member (object, "files")
+      ? json_object_get_object_member (object, "files") : NULL;
+
+    g_print ("%-14s %s\n", _("Name:"), member_string (object, "name"));
+    g_print ("%-14s %s\n", _("Status:"), member_string (object, "status"));
+    g_print ("%-14s %s\n", _("Domains:"), domains);
+    if (files != NULL)
+      {
+        g_print ("%-14s %s\n", _("Names:"), names);
+        g_print ("%-14s %s\n", _("Key type:"), member_string (object, "live-key-type") ?: "-");
+        g_print ("%-14s %s\n", _("Issuer:"), member_string (object, "issuer") ?: "-");
+        g_print ("%-14s %s\n", _("Serial:"), member_string (object, "serial") ?: "-");
+        g_print ("%-14s %s\n", _("Valid from:"), not_before);
+        g_print ("%-14s %s (%" G_GINT64_FORMAT " days left)\n", _("Expires:"), not_after,
+                 json_object_get_int_member (object, "days-left"));
+        g_print ("%-14s %" G_GINT64_FORMAT "\n", _("Version:"),
+                 json_object_get_int_member (object, "version"));
+      }
+    g_print ("%-14s %s\n", _("Next renewal:"), next_due);
+    g_print ("%-14s %s (%s)\n", _("Last run:"), last,
+             member_string (object, "last-result") ?: "-");
+    if (member_string (object, "last-error") != NULL)
+      g_print ("%-14s %s\n", _("Last error:"), member_string (object, "last-error"));
+    if (files != NULL)
+      {
+        g_print ("%-14s %s\n", _("Private key:"), member_string (files, "privkey"));
+        g_print ("%-14s %s\n", _("Certificate:"), member_string (files, "cert"));
+        g_print ("%-14s %s\n", _("Chain:"), member_string (files, "chain"));
+        g_print ("%-14s %s\n", _("Full chain:"), member_string (files, "fullchain"));
+      }
+  }
+  return GCERT_EXIT_OK;
+}
+
+/* --- main ------------------------------------------------------------------- */
+
+static const struct {
+  const char *name;
+  int (*run) (Ctl *ctl, int argc, char **argv);
+  const char *summary;
+} commands[] = {
+  { "issue", cmd_issue, N_("Issue a certificate for names given on the command line") },
+  { "renew", cmd_renew, N_("Renew the certificates of the configuration that are due") },
+  { "list", cmd_list, N_("List certificates, their expiry and last result") },
+  { "show", cmd_show, N_("Show one certificate in detail") },
+};
+
+static char *
+commands_description (void)
+{
+  g_autoptr(GString) text = g_string_new (_("Commands:"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    g_string_append_printf (text, "\n  %-8s %s", commands[i].name, _(commands[i].summary));
+  g_string_append (text, "\n\n");
+  g_string_append (text, _("Run “gcertctl COMMAND --help” for a command's options.\n"
+                           "Exit status: 0 success, 1 failure, 2 usage or configuration error,\n"
+                           "3 some certificates failed, 4 locked by another run, 75 temporary failure."));
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  Ctl ctl = { 0 };
+  gboolean version = FALSE;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &ctl.config_path, N_("Configuration file (default: /etc/gcert/gcert.conf, or ~/.config/gcert/gcert.conf)"), N_("FILE") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &ctl.verbose, N_("Show the HTTP exchanges and other details"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctl.quiet, N_("Print only errors and results"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *description = NULL;
+  int status = GCERT_EXIT_USAGE;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, GCERT_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (_("COMMAND [OPTION…]"));
+  g_option_context_set_summary (context, _("Obtain and renew TLS certificates from ACME CAs with DNS-01."));
+  description = commands_description ();
+  g_option_context_set_description (context, description);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  /* global options end at the command: the rest is the command's */
+  g_option_context_set_strict_posix (context, TRUE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("gcertctl: %s\n", error->message);
+      return GCERT_EXIT_USAGE;
+    }
+  if (version)
+    {
+      g_print ("gcertctl %s\n", PACKAGE_VERSION);
+      return GCERT_EXIT_OK;
+    }
+  if (argc < 2)
+    {
+      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+
+      g_printerr ("%s", help);
+      return GCERT_EXIT_USAGE;
+    }
+
+  log_verbose = ctl.verbose;
+  if (ctl.verbose)
+    g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  g_log_set_writer_func (log_writer, NULL, NULL);
+
+  ctl.loop = g_main_loop_new (NULL, FALSE);
+  ctl.cancellable = g_cancellable_new ();
+  ctl.started = g_get_monotonic_time ();
+
+  {
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < G_N_ELEMENTS (commands) && !found; i++)
+      {
+        if (g_strcmp0 (argv[1], commands[i].name) == 0)
+          {
+            status = commands[i].run (&ctl, argc - 1, argv + 1);
+            found = TRUE;
+          }
+      }
+    if (!found)
+      g_printerr (_("gcertctl: unknown command “%s” (try --help)\n"), argv[1]);
+  }
+
+  g_clear_pointer (&ctl.results, g_ptr_array_unref);
+  g_clear_error (&ctl.error);
+  g_clear_object (&ctl.cancellable);
+  g_clear_pointer (&ctl.loop, g_main_loop_unref);
+  g_free (ctl.config_path);
+  return status;
+}

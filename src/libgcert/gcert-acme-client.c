@@ -922,6 +922,13 @@ gcert_acme_client_load_directory_finish (GCertAcmeClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+const GCertAcmeDirectory *
+gcert_acme_client_get_directory (GCertAcmeClient *self)
+{
+  g_return_val_if_fail (GCERT_IS_ACME_CLIENT (self), NULL);
+  return self->directory;
+}
+
 /* --- signed POST ------------------------------------------------------------ */
 
 typedef struct {

@@ -80,6 +80,9 @@ const GCertAcmeDirectory *gcert_acme_client_load_directory_finish (GCertAcmeClie
                                                                    GAsyncResult        *result,
                                                                    GError             **error);
 
+/* (nullable) the directory, once loaded */
+const GCertAcmeDirectory *gcert_acme_client_get_directory (GCertAcmeClient *self);
+
 /* A signed POST (or POST-as-GET when @payload is NULL) with the retry policy.
  * Problem documents become GCERT_ACME_ERROR errors. Needs the directory. */
 void               gcert_acme_client_post_async  (GCertAcmeClient       *self,

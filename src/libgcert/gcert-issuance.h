@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "gcert-acme-client.h"
+#include "gcert-dns.h"
+#include "gcert-dns-provider.h"
+#include "gcert-store.h"
+
+G_BEGIN_DECLS
+
+/**
+ * GCertIssueParams:
+ *
+ * What one issuance needs: an ACME client with its account set up, the DNS
+ * provider that writes the TXT records, the names and key type, and where
+ * to check propagation. With @store and @name set, the order being
+ * finalized is kept in the store so that a run killed after finalize picks
+ * up the issued certificate instead of ordering again.
+ */
+typedef struct {
+  GCertAcmeClient     *client;
+  GCertDnsProvider    *provider;
+  const char * const  *domains;
+  GCertKeyType         key_type;
+  const char * const  *resolvers;            /* nullable: authoritative */
+  guint                propagation_timeout;  /* seconds */
+  guint                validation_timeout;   /* seconds; 0: 300 */
+  GCertStore          *store;                /* nullable */
+  const char          *name;                 /* nullable */
+  GCertProgressFunc    progress;
+  gpointer             progress_data;
+} GCertIssueParams;
+
+void     gcert_issue_async  (const GCertIssueParams *params,
+                             GCancellable           *cancellable,
+                             GAsyncReadyCallback     callback,
+                             gpointer                user_data);
+/* Returns the new key (PKCS#8 PEM) and the chain (leaf first), which has
+ * been checked to parse, to match the key and to carry exactly the names. */
+gboolean gcert_issue_finish (GAsyncResult           *result,
+                             char                  **out_key_pem,
+                             char                  **out_chain_pem,
+                             GError                **error);
+
+G_END_DECLS

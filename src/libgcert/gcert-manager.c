@@ -1,0 +1,806 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "gcert-acme-client.h"
+#include "gcert-error.h"
+#include "gcert-issuance.h"
+#include "gcert-manager.h"
+#include "gcert-plugin-loader.h"
+#include "gcert-renewal.h"
+
+#define DEFAULT_REQUEST_TIMEOUT 30
+
+struct _GCertManager
+{
+  GObject          parent_instance;
+
+  GCertConfig     *config;
+  GCertStore      *store;
+  GCertAcmeClient *client;
+  GHashTable      *providers;        /* dns name → GCertDnsProvider */
+  gboolean         account_ready;
+  GPtrArray       *account_waiters;  /* GTask */
+  gboolean         verbose;
+  guint            request_timeout;
+  guint            jobs;
+};
+
+enum {
+  SIGNAL_PROGRESS,
+  SIGNAL_CERTIFICATE_RENEWED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE (GCertManager, gcert_manager, G_TYPE_OBJECT)
+
+void
+gcert_renew_result_free (GCertRenewResult *result)
+{
+  if (result == NULL)
+    return;
+  g_free (result->name);
+  g_free (result->reason);
+  g_clear_error (&result->error);
+  g_clear_pointer (&result->not_after, g_date_time_unref);
+  g_free (result);
+}
+
+static void
+gcert_manager_finalize (GObject *object)
+{
+  GCertManager *self = GCERT_MANAGER (object);
+
+  g_clear_object (&self->config);
+  g_clear_object (&self->store);
+  g_clear_object (&self->client);
+  g_clear_pointer (&self->providers, g_hash_table_unref);
+  g_clear_pointer (&self->account_waiters, g_ptr_array_unref);
+  G_OBJECT_CLASS (gcert_manager_parent_class)->finalize (object);
+}
+
+static void
+gcert_manager_class_init (GCertManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = gcert_manager_finalize;
+
+  signals[SIGNAL_PROGRESS] =
+    g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_CERTIFICATE_RENEWED] =
+    g_signal_new ("certificate-renewed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+}
+
+static void
+gcert_manager_init (GCertManager *self)
+{
+  self->providers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->request_timeout = DEFAULT_REQUEST_TIMEOUT;
+  self->jobs = 1;
+}
+
+GCertManager *
+gcert_manager_new (GCertConfig  *config,
+                   GError      **error)
+{
+  g_autoptr(GCertManager) self = NULL;
+
+  g_return_val_if_fail (GCERT_IS_CONFIG (config), NULL);
+
+  self = g_object_new (GCERT_TYPE_MANAGER, NULL);
+  self->config = g_object_ref (config);
+  self->store = gcert_store_new (gcert_config_get_state_dir (config), error);
+  if (self->store == NULL)
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+GCertConfig *
+gcert_manager_get_config (GCertManager *self)
+{
+  g_return_val_if_fail (GCERT_IS_MANAGER (self), NULL);
+  return self->config;
+}
+
+GCertStore *
+gcert_manager_get_store (GCertManager *self)
+{
+  g_return_val_if_fail (GCERT_IS_MANAGER (self), NULL);
+  return self->store;
+}
+
+void
+gcert_manager_set_verbose (GCertManager *self,
+                           gboolean      verbose)
+{
+  g_return_if_fail (GCERT_IS_MANAGER (self));
+  self->verbose = verbose;
+}
+
+void
+gcert_manager_set_request_timeout (GCertManager *self,
+                                   guint         seconds)
+{
+  g_return_if_fail (GCERT_IS_MANAGER (self));
+  self->request_timeout = seconds;
+}
+
+guint
+gcert_manager_get_request_count (GCertManager *self)
+{
+  g_return_val_if_fail (GCERT_IS_MANAGER (self), 0);
+  return self->client ? gcert_acme_client_get_request_count (self->client) : 0;
+}
+
+static void
+emit_progress (GCertManager *self,
+               const char   *name,
+               const char   *message)
+{
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                    "GCERT_CERTIFICATE", name,
+                    "GCERT_CA", gcert_config_get_directory_url (self->config),
+                    "MESSAGE", "%s: %s", name, message);
+  g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, name, message);
+}
+
+/* --- the account, shared by every certificate of a run ---------------------- */
+
+static void
+account_waiters_return (GCertManager *self,
+                        const GError *error)
+{
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->account_waiters);
+
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      GTask *task = g_ptr_array_index (waiters, i);
+
+      if (error != NULL)
+        g_task_return_error (task, g_error_copy (error));
+      else
+        g_task_return_boolean (task, TRUE);
+    }
+}
+
+static void
+account_registered_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GCertManager *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (gcert_acme_client_register_finish (self->client, result, &error) &&
+      gcert_store_save_account (self->store, gcert_config_get_ca_id (self->config),
+                                gcert_acme_client_get_account_key (self->client),
+                                gcert_acme_client_get_account_url (self->client),
+                                gcert_config_get_directory_url (self->config), &error))
+    self->account_ready = TRUE;
+  account_waiters_return (self, error);
+  g_object_unref (self);
+}
+
+static void
+account_directory_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GCertManager *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (gcert_acme_client_load_directory_finish (self->client, result, &error) != NULL)
+    self->account_ready = TRUE;
+  account_waiters_return (self, error);
+  g_object_unref (self);
+}
+
+static void
+account_key_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GCertManager *self = user_data;
+  g_autoptr(GCertKey) key = NULL;
+  g_autoptr(GError) error = NULL;
+
+  key = gcert_key_generate_finish (result, &error);
+  if (key == NULL)
+    {
+      account_waiters_return (self, error);
+      g_object_unref (self);
+      return;
+    }
+  gcert_acme_client_set_account (self->client, key, NULL);
+  gcert_acme_client_register_async (self->client,
+                                    gcert_config_get_contacts (self->config), FALSE,
+                                    NULL, account_registered_cb, self);
+}
+
+/* Sets up the client and the account once; concurrent callers wait for the
+ * first. The account key is loaded from the store, or made and registered. */
+static void
+ensure_account_async (GCertManager        *self,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GCertKey) key = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
+  GCertRetryPolicy policy = GCERT_RETRY_POLICY_DEFAULT;
+
+  g_task_set_source_tag (task, ensure_account_async);
+  if (self->account_ready)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (self->account_waiters != NULL)
+    {
+      g_ptr_array_add (self->account_waiters, g_steal_pointer (&task));
+      return;
+    }
+
+  if (self->client == NULL)
+    {
+      self->client = gcert_acme_client_new (gcert_config_get_directory_url (self->config),
+                                            gcert_config_get_ca_certificates (self->config),
+                                            &error);
+      if (self->client == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      policy.max_retry_after = gcert_config_get_max_retry_after (self->config);
+      gcert_acme_client_set_policy (self->client, &policy);
+      gcert_acme_client_set_timeout (self->client, self->request_timeout);
+      gcert_acme_client_set_verbose (self->client, self->verbose);
+    }
+
+  self->account_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->account_waiters, g_steal_pointer (&task));
+
+  if (gcert_store_load_account (self->store, gcert_config_get_ca_id (self->config),
+                                &key, &url, NULL) && key != NULL)
+    {
+      gcert_acme_client_set_account (self->client, key, url);
+      if (url != NULL)
+        gcert_acme_client_load_directory_async (self->client, NULL, account_directory_cb,
+                                                g_object_ref (self));
+      else
+        gcert_acme_client_register_async (self->client,
+                                          gcert_config_get_contacts (self->config), TRUE,
+                                          NULL, account_registered_cb, g_object_ref (self));
+      return;
+    }
+  emit_progress (self, "account", _("creating an account key and registering it with the CA"));
+  gcert_key_generate_async (GCERT_KEY_TYPE_EC_256, NULL, account_key_cb, g_object_ref (self));
+}
+
+static gboolean
+ensure_account_finish (GCertManager  *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static GCertDnsProvider *
+get_provider (GCertManager  *self,
+              const char    *dns,
+              GError       **error)
+{
+  GCertDnsProvider *provider = g_hash_table_lookup (self->providers, dns);
+  g_autoptr(GCertSettings) settings = NULL;
+
+  if (provider != NULL)
+    return provider;
+  settings = gcert_config_get_dns_settings (self->config, dns);
+  if (settings == NULL)
+    {
+      g_set_error (error, GCERT_ERROR, GCERT_ERROR_CONFIG,
+                   _("%s: there is no [dns %s] group"),
+                   gcert_config_get_path (self->config), dns);
+      return NULL;
+    }
+  provider = gcert_plugins_new_dns_provider (settings, error);
+  if (provider == NULL)
+    return NULL;
+  g_hash_table_insert (self->providers, g_strdup (dns), provider);
+  return provider;
+}
+
+/* --- one certificate ---------------------------------------------------------- */
+
+typedef struct {
+  GCertManager           *manager;
+  GCertCertificateConfig *cert;
+  GCertRenewResult       *result;
+  GCertStoreLock         *lock;
+  GTask                  *run;      /* the batch this job belongs to */
+  gboolean                no_record; /* another run holds the lock */
+} Job;
+
+typedef struct {
+  GPtrArray       *queue;     /* Job*, not yet started */
+  GPtrArray       *results;   /* GCertRenewResult* */
+  GCertRenewFlags  flags;
+  guint            running;
+  gboolean         returned;
+} RunData;
+
+static void
+run_data_free (RunData *data)
+{
+  g_clear_pointer (&data->queue, g_ptr_array_unref);
+  g_clear_pointer (&data->results, g_ptr_array_unref);
+  g_free (data);
+}
+
+static void
+job_free (Job *job)
+{
+  g_clear_pointer (&job->lock, gcert_store_lock_free);
+  g_clear_object (&job->run);
+  g_free (job);
+}
+
+static void run_next (GTask *run);
+
+static void
+job_progress_cb (const char *message,
+                 gpointer    user_data)
+{
+  Job *job = user_data;
+
+  emit_progress (job->manager, job->cert->name, message);
+}
+
+static void
+record_run (Job          *job,
+            const GError *error)
+{
+  GCertManager *self = job->manager;
+  g_autoptr(GCertRunRecord) record = NULL;
+  g_autoptr(GCertCertificate) live = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  record = gcert_store_load_run_record (self->store, job->cert->name, NULL);
+  if (record == NULL)
+    record = gcert_run_record_new ();
+  g_clear_pointer (&record->last_attempt, g_date_time_unref);
+  record->last_attempt = g_date_time_new_now_utc ();
+  record->success = error == NULL;
+  g_clear_pointer (&record->error, g_free);
+  record->error = error ? g_strdup (error->message) : NULL;
+  record->failures = error ? record->failures + 1 : 0;
+  if (error == NULL)
+    {
+      g_free (record->ca);
+      record->ca = g_strdup (gcert_config_get_directory_url (self->config));
+    }
+
+  live = gcert_store_load_live (self->store, job->cert->name, NULL);
+  g_clear_pointer (&record->not_after, g_date_time_unref);
+  g_clear_pointer (&record->next_due, g_date_time_unref);
+  record->version = gcert_store_get_live_version (self->store, job->cert->name);
+  if (live != NULL)
+    {
+      record->not_after = g_date_time_ref (gcert_certificate_get_not_after (live));
+      record->next_due = gcert_renewal_due_time (live, job->cert->renew_before,
+                                                 job->cert->renew_every);
+    }
+  if (error != NULL || live == NULL)
+    {
+      /* after a failure it stays due; the next run tries again */
+      g_clear_pointer (&record->next_due, g_date_time_unref);
+      record->next_due = g_date_time_new_now_utc ();
+    }
+  if (!gcert_store_save_run_record (self->store, job->cert->name, record, &local_error))
+    g_warning ("%s: %s", job->cert->name, local_error->message);
+}
+
+static void
+job_done (Job    *job,
+          GError *error)
+{
+  GTask *run = g_object_ref (job->run);
+  RunData *data = g_task_get_task_data (run);
+  GCertRenewResult *result = job->result;
+
+  if (error != NULL)
+    {
+      result->success = FALSE;
+      result->error = error;
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                        "GCERT_CERTIFICATE", job->cert->name,
+                        "GCERT_STEP", "failed",
+                        "MESSAGE", "%s: %s", job->cert->name, error->message);
+    }
+  if (result->attempted && !job->no_record)
+    record_run (job, error);
+  job_free (job);
+  data->running--;
+  run_next (run);
+}
+
+static void
+issued_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Job *job = user_data;
+  GCertManager *self = job->manager;
+  g_autofree char *key_pem = NULL;
+  g_autofree char *chain_pem = NULL;
+  g_autoptr(GCertCertificate) live = NULL;
+  GError *error = NULL;
+  guint version;
+
+  if (!gcert_issue_finish (result, &key_pem, &chain_pem, &error))
+    {
+      job_done (job, error);
+      return;
+    }
+  version = gcert_store_add_version (self->store, job->cert->name, key_pem, chain_pem, &error);
+  if (version == 0)
+    {
+      job_done (job, error);
+      return;
+    }
+  if (!gcert_store_clear_pending (self->store, job->cert->name, &error))
+    {
+      g_warning ("%s: %s", job->cert->name, error->message);
+      g_clear_error (&error);
+    }
+  live = gcert_store_load_live (self->store, job->cert->name, NULL);
+  job->result->success = TRUE;
+  job->result->version = version;
+  if (live != NULL)
+    job->result->not_after = g_date_time_ref (gcert_certificate_get_not_after (live));
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "MESSAGE_ID", "5d0b1f6e3c8a4f6b9a4e2f7c1d3b5a90",
+                    "GCERT_CERTIFICATE", job->cert->name,
+                    "GCERT_STEP", "renewed",
+                    "MESSAGE", "%s: certificate version %u is live", job->cert->name, version);
+  g_signal_emit (self, signals[SIGNAL_CERTIFICATE_RENEWED], 0, job->cert->name, version);
+  job_done (job, NULL);
+}
+
+static void
+job_account_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Job *job = user_data;
+  GCertManager *self = job->manager;
+  GError *error = NULL;
+  GCertDnsProvider *provider;
+  GCertIssueParams params = { 0 };
+
+  if (!ensure_account_finish (self, result, &error))
+    {
+      job_done (job, error);
+      return;
+    }
+  provider = get_provider (self, job->cert->dns, &error);
+  if (provider == NULL)
+    {
+      job_done (job, error);
+      return;
+    }
+  params.client = self->client;
+  params.provider = provider;
+  params.domains = (const char * const *) job->cert->domains;
+  params.key_type = job->cert->key_type;
+  params.resolvers = gcert_config_get_resolvers (self->config);
+  params.propagation_timeout = gcert_config_get_propagation_timeout (self->config);
+  params.store = self->store;
+  params.name = job->cert->name;
+  params.progress = job_progress_cb;
+  params.progress_data = job;
+  gcert_issue_async (&params, g_task_get_cancellable (job->run), issued_cb, job);
+}
+
+static void
+job_start (Job *job)
+{
+  GCertManager *self = job->manager;
+  RunData *data = g_task_get_task_data (job->run);
+  g_autoptr(GCertCertificate) live = NULL;
+  g_autoptr(GCertRunRecord) record = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *reason = NULL;
+  GError *error = NULL;
+  gboolean due;
+
+  job->lock = gcert_store_lock (self->store, job->cert->name,
+                                (data->flags & GCERT_RENEW_WAIT_LOCK) != 0, &error);
+  if (job->lock == NULL)
+    {
+      /* the run holding the lock records its own outcome */
+      job->result->attempted = TRUE;
+      job->no_record = TRUE;
+      job_done (job, error);
+      return;
+    }
+
+  live = gcert_store_load_live (self->store, job->cert->name, NULL);
+  record = gcert_store_load_run_record (self->store, job->cert->name, NULL);
+  due = gcert_renewal_is_due (live, (const char * const *) job->cert->domains,
+                              job->cert->key_type, job->cert->renew_before,
+                              job->cert->renew_every, now, &reason);
+  if (!due && live != NULL && record != NULL && record->ca != NULL &&
+      g_strcmp0 (record->ca, gcert_config_get_directory_url (self->config)) != 0)
+    {
+      due = TRUE;
+      g_free (reason);
+      reason = g_strdup (_("the CA changed"));
+    }
+  if (!due && (data->flags & GCERT_RENEW_FORCE))
+    {
+      due = TRUE;
+      g_free (reason);
+      reason = g_strdup (_("forced"));
+    }
+  job->result->reason = g_steal_pointer (&reason);
+  if (!due)
+    {
+      job->result->success = TRUE;
+      job->result->version = gcert_store_get_live_version (self->store, job->cert->name);
+      if (live != NULL)
+        job->result->not_after = g_date_time_ref (gcert_certificate_get_not_after (live));
+      job_done (job, NULL);
+      return;
+    }
+
+  job->result->attempted = TRUE;
+  emit_progress (self, job->cert->name, job->result->reason);
+  ensure_account_async (self, g_task_get_cancellable (job->run), job_account_cb, job);
+}
+
+static void
+run_next (GTask *run)
+{
+  RunData *data = g_task_get_task_data (run);
+  GCertManager *self = g_task_get_source_object (run);
+
+  while (data->queue->len > 0 && data->running < MAX (self->jobs, 1))
+    {
+      Job *job = g_ptr_array_steal_index (data->queue, 0);
+
+      data->running++;
+      job_start (job);
+    }
+  if (data->queue->len == 0 && data->running == 0 && !data->returned)
+    {
+      data->returned = TRUE;
+      g_task_return_pointer (run, g_ptr_array_ref (data->results),
+                             (GDestroyNotify) g_ptr_array_unref);
+    }
+  g_object_unref (run);
+}
+
+void
+gcert_manager_renew_async (GCertManager        *self,
+                           const char * const  *names,
+                           GCertRenewFlags      flags,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) run = NULL;
+  RunData *data;
+  GPtrArray *certs;
+
+  g_return_if_fail (GCERT_IS_MANAGER (self));
+
+  run = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (run, gcert_manager_renew_async);
+  data = g_new0 (RunData, 1);
+  data->flags = flags;
+  data->queue = g_ptr_array_new ();
+  data->results = g_ptr_array_new_with_free_func ((GDestroyNotify) gcert_renew_result_free);
+  g_task_set_task_data (run, data, (GDestroyNotify) run_data_free);
+
+  certs = gcert_config_get_certificates (self->config);
+  if (names != NULL)
+    {
+      for (guint i = 0; names[i] != NULL; i++)
+        {
+          if (gcert_config_lookup_certificate (self->config, names[i]) == NULL)
+            {
+              g_task_return_new_error (run, GCERT_ERROR, GCERT_ERROR_CONFIG,
+                                       _("%s: there is no [certificate %s]"),
+                                       gcert_config_get_path (self->config), names[i]);
+              return;
+            }
+        }
+    }
+  for (guint i = 0; i < certs->len; i++)
+    {
+      GCertCertificateConfig *cert = g_ptr_array_index (certs, i);
+      Job *job;
+
+      if (names != NULL && !g_strv_contains (names, cert->name))
+        continue;
+      job = g_new0 (Job, 1);
+      job->manager = self;
+      job->cert = cert;
+      job->run = g_object_ref (run);
+      job->result = g_new0 (GCertRenewResult, 1);
+      job->result->name = g_strdup (cert->name);
+      g_ptr_array_add (data->results, job->result);
+      g_ptr_array_add (data->queue, job);
+    }
+  run_next (g_steal_pointer (&run));
+}
+
+GPtrArray *
+gcert_manager_renew_finish (GCertManager  *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- status ------------------------------------------------------------------- */
+
+static void
+add_time (JsonBuilder *builder,
+          const char  *member,
+          GDateTime   *time)
+{
+  json_builder_set_member_name (builder, member);
+  if (time == NULL)
+    json_builder_add_null_value (builder);
+  else
+    {
+      g_autofree char *text = g_date_time_format_iso8601 (time);
+
+      json_builder_add_string_value (builder, text);
+    }
+}
+
+static void
+add_string (JsonBuilder *builder,
+            const char  *member,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, member);
+  if (value == NULL)
+    json_builder_add_null_value (builder);
+  else
+    json_builder_add_string_value (builder, value);
+}
+
+static void
+add_strv (JsonBuilder        *builder,
+          const char         *member,
+          const char * const *values)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    json_builder_add_string_value (builder, values[i]);
+  json_builder_end_array (builder);
+}
+
+JsonNode *
+gcert_manager_describe (GCertManager  *self,
+                        const char    *name,
+                        GError       **error)
+{
+  GCertCertificateConfig *cert;
+  g_autoptr(GCertCertificate) live = NULL;
+  g_autoptr(GCertRunRecord) record = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) next_due = NULL;
+  g_autofree char *live_dir = NULL;
+  const char *status;
+
+  g_return_val_if_fail (GCERT_IS_MANAGER (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  cert = gcert_config_lookup_certificate (self->config, name);
+  live = gcert_store_load_live (self->store, name, NULL);
+  record = gcert_store_load_run_record (self->store, name, NULL);
+  if (cert == NULL && live == NULL && record == NULL)
+    {
+      g_set_error (error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND,
+                   _("no certificate named “%s” in %s or %s"), name,
+                   gcert_config_get_path (self->config), gcert_store_get_path (self->store));
+      return NULL;
+    }
+
+  if (live != NULL)
+    next_due = gcert_renewal_due_time (live, cert ? cert->renew_before : 0,
+                                       cert ? cert->renew_every : 0);
+  if (live == NULL)
+    status = record != NULL && !record->success ? "failed" : "missing";
+  else if (record != NULL && !record->success)
+    status = "failed";
+  else if (cert != NULL && gcert_renewal_is_due (live, (const char * const *) cert->domains,
+                                                  cert->key_type, cert->renew_before,
+                                                  cert->renew_every, now, NULL))
+    status = "due";
+  else if (g_date_time_compare (gcert_certificate_get_not_after (live), now) <= 0)
+    status = "expired";
+  else
+    status = "valid";
+
+  json_builder_begin_object (builder);
+  add_string (builder, "name", name);
+  add_string (builder, "status", status);
+  if (cert != NULL)
+    {
+      add_strv (builder, "domains", (const char * const *) cert->domains);
+      add_string (builder, "dns", cert->dns);
+      add_string (builder, "key-type", gcert_key_type_to_string (cert->key_type));
+    }
+  else
+    {
+      add_strv (builder, "domains", NULL);
+      add_string (builder, "dns", NULL);
+      add_string (builder, "key-type", NULL);
+    }
+  live_dir = gcert_store_get_live_dir (self->store, name);
+  if (live != NULL)
+    {
+      g_auto(GStrv) names = gcert_certificate_get_names (live);
+      g_autofree char *serial = gcert_certificate_get_serial (live);
+      g_autofree char *issuer = gcert_certificate_get_issuer (live);
+      GCertKeyType key_type;
+      GTimeSpan left = g_date_time_difference (gcert_certificate_get_not_after (live), now);
+      g_autofree char *privkey = g_build_filename (live_dir, "privkey.pem", NULL);
+      g_autofree char *certfile = g_build_filename (live_dir, "cert.pem", NULL);
+      g_autofree char *chain = g_build_filename (live_dir, "chain.pem", NULL);
+      g_autofree char *fullchain = g_build_filename (live_dir, "fullchain.pem", NULL);
+
+      add_strv (builder, "names", (const char * const *) names);
+      add_string (builder, "live-key-type",
+                  gcert_certificate_get_key_type (live, &key_type)
+                    ? gcert_key_type_to_string (key_type) : NULL);
+      add_time (builder, "not-before", gcert_certificate_get_not_before (live));
+      add_time (builder, "not-after", gcert_certificate_get_not_after (live));
+      json_builder_set_member_name (builder, "days-left");
+      json_builder_add_int_value (builder, left / G_TIME_SPAN_DAY);
+      add_string (builder, "serial", serial);
+      add_string (builder, "issuer", issuer);
+      add_time (builder, "next-due", next_due);
+      json_builder_set_member_name (builder, "version");
+      json_builder_add_int_value (builder, gcert_store_get_live_version (self->store, name));
+      add_string (builder, "live-dir", live_dir);
+      json_builder_set_member_name (builder, "files");
+      json_builder_begin_object (builder);
+      add_string (builder, "privkey", privkey);
+      add_string (builder, "cert", certfile);
+      add_string (builder, "chain", chain);
+      add_string (builder, "fullchain", fullchain);
+      json_builder_end_object (builder);
+    }
+  else
+    {
+      add_time (builder, "not-after", NULL);
+      add_time (builder, "next-due", now);
+      add_string (builder, "live-dir", NULL);
+    }
+  add_time (builder, "last-attempt", record ? record->last_attempt : NULL);
+  add_string (builder, "last-result",
+              record == NULL ? NULL : record->success ? "success" : "failure");
+  add_string (builder, "last-error", record ? record->error : NULL);
+  json_builder_set_member_name (builder, "failures");
+  json_builder_add_int_value (builder, record ? record->failures : 0);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
