@@ -25,7 +25,7 @@
 #define DEFAULT_VALIDATION_TIMEOUT 300
 
 typedef struct {
-  char     *identifier;     /* "example.com" (no "*.") */
+  char     *identifier;     /* "example.com", or "*.example.com" for a wildcard */
   gboolean  wildcard;
   char     *authz_url;
   char     *challenge_url;
@@ -424,8 +424,8 @@ authz_fetched_cb (GObject      *source,
         {
           AuthzWork *work = g_new0 (AuthzWork, 1);
 
-          work->identifier = g_strdup (ident);
           work->wildcard = gcert_authorization_get_wildcard (authz);
+          work->identifier = work->wildcard ? g_strconcat ("*.", ident, NULL) : g_strdup (ident);
           work->authz_url = g_strdup (url);
           work->challenge_url = g_strdup (gcert_challenge_get_url (challenge));
           work->fqdn = g_strdup_printf ("_acme-challenge.%s.", ident);
@@ -942,7 +942,7 @@ generate_key (GTask *task)
       g_object_unref (task);
       return;
     }
-  progress (task, _("generating a %s key"), gcert_key_type_to_string (data->key_type));
+  progress (task, _("generating the certificate key (%s)"), gcert_key_type_to_string (data->key_type));
   gcert_key_generate_async (data->key_type, g_task_get_cancellable (task),
                             key_generated_cb, task);
 }
@@ -1014,9 +1014,11 @@ finalized_cb (GObject      *source,
   if (response == NULL && g_error_matches (error, GCERT_ERROR, GCERT_ERROR_NETWORK))
     {
       /* outcome unknown: look at the order rather than finalize blindly */
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
       g_clear_error (&error);
       gcert_acme_client_post_async (data->client, data->order_url, NULL,
-                                    GCERT_ACME_REQUEST_NONE, g_task_get_cancellable (task),
+                                    GCERT_ACME_REQUEST_NONE, cancellable,
                                     order_state_cb, g_steal_pointer (&task));
       return;
     }
@@ -1088,6 +1090,7 @@ poll_order_sleep_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   IssueData *data = g_task_get_task_data (task);
+  GCancellable *cancellable;
   GError *error = NULL;
 
   if (!gcert_retry_sleep_finish (result, &error))
@@ -1095,9 +1098,9 @@ poll_order_sleep_cb (GObject      *source,
       fail (g_steal_pointer (&task), error);
       return;
     }
+  cancellable = g_task_get_cancellable (task);
   gcert_acme_client_post_async (data->client, data->order_url, NULL, GCERT_ACME_REQUEST_NONE,
-                                g_task_get_cancellable (task), order_state_cb,
-                                g_steal_pointer (&task));
+                                cancellable, order_state_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -1161,8 +1164,10 @@ downloaded_cb (GObject      *source,
         {
           progress (task, _("the downloaded certificate is unusable (%s); fetching it again"),
                     error->message);
+          GCancellable *cancellable = g_task_get_cancellable (task);
+
           g_clear_error (&error);
-          gcert_retry_sleep_async (500 * data->download_attempts, g_task_get_cancellable (task),
+          gcert_retry_sleep_async (500 * data->download_attempts, cancellable,
                                    download_sleep_cb, g_steal_pointer (&task));
           return;
         }
