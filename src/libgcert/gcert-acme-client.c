@@ -227,6 +227,15 @@ send_data_free (SendData *data)
 
 static void send_read_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 
+/* A broken answer (over the cap) is retried like a reset: the next one may be
+ * fine. Only errors of the exchange itself count, never trust errors. */
+static gboolean
+send_error_is_transient (const GError *error)
+{
+  return gcert_retry_is_transient_error (error) ||
+         g_error_matches (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA);
+}
+
 static void
 send_read_next (GTask *task)
 {
@@ -635,13 +644,9 @@ schedule_retry (GTask              *task,
 
   if (seconds >= 0)
     {
-      if ((guint64) seconds > self->policy.max_retry_after)
-        {
-          g_set_error (error, GCERT_ERROR, GCERT_ERROR_RATE_LIMITED,
-                       _("the CA asks to retry after %" G_GINT64_FORMAT " s, longer than the %u s allowed (max-retry-after)"),
-                       seconds, self->policy.max_retry_after);
-          return FALSE;
-        }
+      /* a server asking for hours is clamped: we come back sooner, and the
+       * bounded number of waits ends it if it keeps refusing */
+      seconds = MIN (seconds, (gint64) self->policy.max_retry_after);
       if (++(*rate_limited) > self->policy.max_rate_limited)
         {
           g_set_error (error, GCERT_ERROR, GCERT_ERROR_RATE_LIMITED,
@@ -682,7 +687,7 @@ get_sent_cb (GObject      *source,
   log_exchange (self, data->method, data->url, response, error);
   if (response == NULL)
     {
-      if (gcert_retry_is_transient_error (error) &&
+      if (send_error_is_transient (error) &&
           schedule_retry (task, self, 0, NULL, &data->transient, &data->rate_limited,
                           get_sleep_cb, &retry_error))
         {
@@ -993,7 +998,7 @@ post_sent_cb (GObject      *source,
   log_exchange (self, "POST", data->url, response, error);
   if (response == NULL)
     {
-      if (!gcert_retry_is_transient_error (error))
+      if (!send_error_is_transient (error))
         {
           g_prefix_error (&error, "POST %s: ", data->url);
           g_task_return_error (task, g_steal_pointer (&error));

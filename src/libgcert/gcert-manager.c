@@ -394,7 +394,7 @@ record_run (Job          *job,
   record->version = gcert_store_get_live_version (self->store, job->cert->name);
   if (live != NULL)
     {
-      record->not_after = g_date_time_ref (gcert_certificate_get_not_after (live));
+      record->not_after = gcert_certificate_get_not_after (live);
       record->next_due = gcert_renewal_due_time (live, job->cert->renew_before,
                                                  job->cert->renew_every);
     }
@@ -465,7 +465,7 @@ issued_cb (GObject      *source,
   job->result->success = TRUE;
   job->result->version = version;
   if (live != NULL)
-    job->result->not_after = g_date_time_ref (gcert_certificate_get_not_after (live));
+    job->result->not_after = gcert_certificate_get_not_after (live);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "MESSAGE_ID", "5d0b1f6e3c8a4f6b9a4e2f7c1d3b5a90",
                     "GCERT_CERTIFICATE", job->cert->name,
@@ -557,7 +557,7 @@ job_start (Job *job)
       job->result->success = TRUE;
       job->result->version = gcert_store_get_live_version (self->store, job->cert->name);
       if (live != NULL)
-        job->result->not_after = g_date_time_ref (gcert_certificate_get_not_after (live));
+        job->result->not_after = gcert_certificate_get_not_after (live);
       job_done (job, NULL);
       return;
     }
@@ -706,6 +706,8 @@ gcert_manager_describe (GCertManager  *self,
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr(GDateTime) next_due = NULL;
+  g_autoptr(GDateTime) not_before = NULL;
+  g_autoptr(GDateTime) not_after = NULL;
   g_autofree char *live_dir = NULL;
   const char *status;
 
@@ -724,8 +726,12 @@ gcert_manager_describe (GCertManager  *self,
     }
 
   if (live != NULL)
-    next_due = gcert_renewal_due_time (live, cert ? cert->renew_before : 0,
-                                       cert ? cert->renew_every : 0);
+    {
+      next_due = gcert_renewal_due_time (live, cert ? cert->renew_before : 0,
+                                         cert ? cert->renew_every : 0);
+      not_before = gcert_certificate_get_not_before (live);
+      not_after = gcert_certificate_get_not_after (live);
+    }
   if (live == NULL)
     status = record != NULL && !record->success ? "failed" : "missing";
   else if (record != NULL && !record->success)
@@ -734,7 +740,7 @@ gcert_manager_describe (GCertManager  *self,
                                                   cert->key_type, cert->renew_before,
                                                   cert->renew_every, now, NULL))
     status = "due";
-  else if (g_date_time_compare (gcert_certificate_get_not_after (live), now) <= 0)
+  else if (not_after != NULL && g_date_time_compare (not_after, now) <= 0)
     status = "expired";
   else
     status = "valid";
@@ -761,7 +767,7 @@ gcert_manager_describe (GCertManager  *self,
       g_autofree char *serial = gcert_certificate_get_serial (live);
       g_autofree char *issuer = gcert_certificate_get_issuer (live);
       GCertKeyType key_type;
-      GTimeSpan left = g_date_time_difference (gcert_certificate_get_not_after (live), now);
+      GTimeSpan left = g_date_time_difference (not_after, now);
       g_autofree char *privkey = g_build_filename (live_dir, "privkey.pem", NULL);
       g_autofree char *certfile = g_build_filename (live_dir, "cert.pem", NULL);
       g_autofree char *chain = g_build_filename (live_dir, "chain.pem", NULL);
@@ -771,8 +777,8 @@ gcert_manager_describe (GCertManager  *self,
       add_string (builder, "live-key-type",
                   gcert_certificate_get_key_type (live, &key_type)
                     ? gcert_key_type_to_string (key_type) : NULL);
-      add_time (builder, "not-before", gcert_certificate_get_not_before (live));
-      add_time (builder, "not-after", gcert_certificate_get_not_after (live));
+      add_time (builder, "not-before", not_before);
+      add_time (builder, "not-after", not_after);
       json_builder_set_member_name (builder, "days-left");
       json_builder_add_int_value (builder, left / G_TIME_SPAN_DAY);
       add_string (builder, "serial", serial);

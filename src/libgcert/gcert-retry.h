@@ -19,7 +19,7 @@ typedef struct {
   guint max_rate_limited;  /* 429 / 503 with Retry-After */
   guint base_delay_ms;
   guint max_delay_ms;
-  guint max_retry_after;   /* seconds; a longer Retry-After fails the request */
+  guint max_retry_after;   /* seconds; a longer Retry-After is clamped to it */
 } GCertRetryPolicy;
 
 #define GCERT_RETRY_POLICY_DEFAULT { 50, 8, 5, 250, 8000, 600 }
