@@ -13,6 +13,13 @@ gboolean gcert_file_write_atomic (const char  *path,
                                   gsize        length,
                                   int          mode,
                                   GError     **error);
+/* Points the symlink @link_path at @target by creating a temporary symlink
+ * beside it and renaming it over the old one, so readers see either the old
+ * or the new target; then fsyncs the directory. Fails when @link_path
+ * exists and is a directory. */
+gboolean gcert_symlink_replace_atomic (const char  *target,
+                                       const char  *link_path,
+                                       GError     **error);
 /* Creates @path (and parents) with mode 0700 if missing; refuses a symlink,
  * a non-directory, and a directory writable by group or others. */
 gboolean gcert_dir_ensure_private (const char  *path,

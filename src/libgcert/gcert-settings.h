@@ -77,5 +77,9 @@ GCertSettings *gcert_settings_new (GKeyFile   *keyfile,
                                    const char *file,
                                    guint       group_line,
                                    GHashTable *origins);
+/* Private to the library: relative paths resolve against @base_dir (the
+ * directory of the main config file) instead of the directory of @file. */
+void           gcert_settings_set_base_dir (GCertSettings *self,
+                                            const char    *base_dir);
 
 G_END_DECLS
