@@ -94,7 +94,7 @@ parse_pem_certificates (const char  *pem,
           memcmp (p, PEM_BEGIN, strlen (PEM_BEGIN)) != 0)
         {
           g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
-                       _("unexpected data at offset %" G_GSIZE_FORMAT
+                       _("unexpected data at offset %zu"
                          ", expected a PEM certificate"),
                        (gsize) (p - pem));
           return NULL;
@@ -104,7 +104,7 @@ parse_pem_certificates (const char  *pem,
       if (label_end == NULL || memchr (label_start, '\n', label_end - label_start))
         {
           g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
-                       _("malformed PEM header at offset %" G_GSIZE_FORMAT),
+                       _("malformed PEM header at offset %zu"),
                        (gsize) (p - pem));
           return NULL;
         }
@@ -125,7 +125,7 @@ parse_pem_certificates (const char  *pem,
           memcmp (dashes, PEM_CERT_END, strlen (PEM_CERT_END)) != 0)
         {
           g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
-                       _("unterminated PEM certificate at offset %" G_GSIZE_FORMAT),
+                       _("unterminated PEM certificate at offset %zu"),
                        (gsize) (p - pem));
           return NULL;
         }

@@ -384,7 +384,7 @@ gcert_file_read_secret (const char  *path,
     {
       close (fd);
       g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
-                   _("secret file %s is larger than %" G_GSIZE_FORMAT " bytes"),
+                   _("secret file %s is larger than %zu bytes"),
                    path, max_size);
       return NULL;
     }
@@ -416,7 +416,7 @@ gcert_file_read_secret (const char  *path,
           close (fd);
           explicit_bzero (buf->str, buf->allocated_len);
           g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
-                       _("secret file %s is larger than %" G_GSIZE_FORMAT " bytes"),
+                       _("secret file %s is larger than %zu bytes"),
                        path, max_size);
           return NULL;
         }

@@ -61,7 +61,7 @@ gcert_base64url_decode (const char  *text,
       if (!is_base64url_char (text[i]))
         {
           g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
-                       _("invalid base64url character at offset %" G_GSIZE_FORMAT),
+                       _("invalid base64url character at offset %zu"),
                        i);
           return NULL;
         }

@@ -589,8 +589,8 @@ gcert_store_lock (GCertStore  *self,
 
           if (holder > 0)
             g_set_error (error, GCERT_ERROR, GCERT_ERROR_LOCKED,
-                         _("certificate %s is locked by PID %" G_GINT64_FORMAT),
-                         name, holder);
+                         _("certificate %s is locked by PID %lld"),
+                         name, (long long) holder);
           else
             g_set_error (error, GCERT_ERROR, GCERT_ERROR_LOCKED,
                          _("certificate %s is locked by another process"), name);
