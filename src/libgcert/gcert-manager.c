@@ -605,6 +605,8 @@ gcert_manager_renew_async (GCertManager        *self,
 
   run = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (run, gcert_manager_renew_async);
+  /* a cancelled run still reports what each certificate came to */
+  g_task_set_check_cancellable (run, FALSE);
   data = g_new0 (RunData, 1);
   data->flags = flags;
   data->queue = g_ptr_array_new ();

@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* GCertManager against a real Pebble: what reaches the user when the CA
+ * refuses, that TXT records are always cleaned up, and that a run killed
+ * after finalize is resumed instead of ordering again. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <string.h>
+
+#include "gcert.h"
+#include "gcert-test-pebble.h"
+#include "gcert-test-util.h"
+
+static GCertTestPebble *pebble;
+
+typedef struct {
+  char         *dir;
+  char         *state;
+  char         *calls;      /* what the exec script was asked to do */
+  GPtrArray    *results;
+  GError       *error;
+  GMainLoop    *loop;
+  GCancellable *cancellable;
+  char         *cancel_on;  /* cancel when a progress line contains this */
+  GString      *progress;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fx,
+               gconstpointer  data)
+{
+  fx->dir = gcert_test_mkdtemp ("gcert-manager");
+  fx->state = g_build_filename (fx->dir, "state", NULL);
+  fx->calls = g_build_filename (fx->dir, "calls.log", NULL);
+  fx->loop = g_main_loop_new (NULL, FALSE);
+  fx->cancellable = g_cancellable_new ();
+  fx->progress = g_string_new (NULL);
+}
+
+static void
+fixture_teardown (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_clear_pointer (&fx->results, g_ptr_array_unref);
+  g_clear_error (&fx->error);
+  g_main_loop_unref (fx->loop);
+  g_object_unref (fx->cancellable);
+  g_string_free (fx->progress, TRUE);
+  gcert_test_rm_rf (fx->dir);
+  g_free (fx->dir);
+  g_free (fx->state);
+  g_free (fx->calls);
+  g_free (fx->cancel_on);
+}
+
+/* An exec hook that logs each call and sets/clears the value at @dns's
+ * management URL (a challtestsrv). */
+static char *
+write_hook (Fixture    *fx,
+            const char *management_url)
+{
+  g_autofree char *path = g_build_filename (fx->dir, "hook.sh", NULL);
+  g_autofree char *script = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (management_url == NULL)
+    /* logs, but never publishes anything */
+    script = g_strdup_printf ("#!/bin/sh\necho \"$1 $2 $3\" >> '%s'\n", fx->calls);
+  else
+    script = g_strdup_printf ("#!/bin/sh\n"
+                            "echo \"$1 $2 $3\" >> '%s'\n"
+                            "case \"$1\" in\n"
+                            "present) curl -sf -X POST -d \"{\\\"host\\\":\\\"$2\\\",\\\"value\\\":\\\"$3\\\"}\" '%s/set-txt' ;;\n"
+                            "cleanup) curl -sf -X POST -d \"{\\\"host\\\":\\\"$2\\\"}\" '%s/clear-txt' ;;\n"
+                            "esac\n",
+                            fx->calls, management_url, management_url);
+  g_assert_true (g_file_set_contents (path, script, -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (path, 0755), ==, 0);
+  return g_steal_pointer (&path);
+}
+
+static void
+renewed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Fixture *fx = user_data;
+
+  fx->results = gcert_manager_renew_finish (GCERT_MANAGER (source), result, &fx->error);
+  g_main_loop_quit (fx->loop);
+}
+
+static void
+progress_cb (GCertManager *manager,
+             const char   *name,
+             const char   *message,
+             Fixture      *fx)
+{
+  g_string_append_printf (fx->progress, "%s: %s\n", name, message);
+  if (fx->cancel_on != NULL && strstr (message, fx->cancel_on) != NULL)
+    g_cancellable_cancel (fx->cancellable);
+}
+
+static GCertRenewResult *
+renew (Fixture    *fx,
+       const char *config_text)
+{
+  g_autofree char *conf_path = g_build_filename (fx->dir, "gcert.conf", NULL);
+  g_autoptr(GCertConfig) config = NULL;
+  g_autoptr(GCertManager) manager = NULL;
+  g_autoptr(GError) error = NULL;
+
+  config = gcert_config_load_from_data (config_text, conf_path, &error);
+  g_assert_no_error (error);
+  manager = gcert_manager_new (config, &error);
+  g_assert_no_error (error);
+  g_signal_connect (manager, "progress", G_CALLBACK (progress_cb), fx);
+
+  g_clear_pointer (&fx->results, g_ptr_array_unref);
+  gcert_manager_renew_async (manager, NULL, GCERT_RENEW_FORCE, fx->cancellable, renewed_cb, fx);
+  g_main_loop_run (fx->loop);
+  g_assert_no_error (fx->error);
+  g_assert_cmpuint (fx->results->len, ==, 1);
+  return g_ptr_array_index (fx->results, 0);
+}
+
+static char *
+read_calls (Fixture *fx)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (fx->calls, &text, NULL, NULL))
+    return g_strdup ("");
+  return g_steal_pointer (&text);
+}
+
+static guint
+count_lines_with (const char *text,
+                  const char *prefix)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  guint n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (lines[i], prefix))
+        n++;
+    }
+  return n;
+}
+
+/* A second challtestsrv: gcert's propagation check asks it, Pebble does
+ * not, so the CA itself finds no record and says so. */
+typedef struct {
+  GPid   pid;
+  char  *dns;
+  char  *management;
+} Challtestsrv;
+
+static Challtestsrv *
+challtestsrv_start (void)
+{
+  Challtestsrv *srv = g_new0 (Challtestsrv, 1);
+  guint16 dns_port = gcert_test_find_free_port (TRUE);
+  guint16 mgmt_port = gcert_test_find_free_port (FALSE);
+  g_autofree char *dns = g_strdup_printf ("127.0.0.1:%u", dns_port);
+  g_autofree char *mgmt = g_strdup_printf ("127.0.0.1:%u", mgmt_port);
+  const char *argv[] = { "pebble-challtestsrv", "-dns01", dns, "-management", mgmt,
+                         "-http01", "", "-https01", "", "-tlsalpn01", "", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+
+  g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
+                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                                G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                NULL, NULL, &srv->pid, &error));
+  g_assert_no_error (error);
+  srv->dns = g_steal_pointer (&dns);
+  srv->management = g_strdup_printf ("http://%s", mgmt);
+
+  /* ready once the management API answers */
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", srv->management);
+      g_autofree char *url = g_strdup_printf ("%s/clear-txt", srv->management);
+      g_autoptr(GBytes) body = NULL;
+      g_autoptr(GBytes) answer = NULL;
+
+      g_clear_object (&msg);
+      msg = soup_message_new ("POST", url);
+      body = g_bytes_new_static ("{\"host\":\"ready.test.\"}", 22);
+      soup_message_set_request_body_from_bytes (msg, "application/json", body);
+      answer = soup_session_send_and_read (session, msg, NULL, NULL);
+      if (answer != NULL && soup_message_get_status (msg) == 200)
+        return srv;
+      g_usleep (50 * 1000);
+    }
+  g_error ("pebble-challtestsrv did not start");
+  return NULL;
+}
+
+static void
+challtestsrv_stop (Challtestsrv *srv)
+{
+  kill (srv->pid, SIGTERM);
+  waitpid (srv->pid, NULL, 0);
+  g_spawn_close_pid (srv->pid);
+  g_free (srv->dns);
+  g_free (srv->management);
+  g_free (srv);
+}
+
+static void
+test_ca_error_reaches_user (Fixture       *fx,
+                            gconstpointer  data)
+{
+  Challtestsrv *other = challtestsrv_start ();
+  g_autofree char *hook = write_hook (fx, other->management);
+  g_autofree char *config = NULL;
+  g_autofree char *calls = NULL;
+  GCertRenewResult *result;
+
+  config = g_strdup_printf ("[gcert]\nca = %s\nca-certificates = %s\nstate-dir = %s\n"
+                            "resolvers = %s\npropagation-timeout = 20s\n\n"
+                            "[dns hook]\nplugin = exec\nprogram = %s\n\n"
+                            "[certificate refused]\ndomains = refused.test\ndns = hook\n",
+                            pebble->directory_url, pebble->ca_certificates, fx->state,
+                            other->dns, hook);
+  result = renew (fx, config);
+  challtestsrv_stop (other);
+
+  g_assert_false (result->success);
+  g_assert_nonnull (result->error);
+  /* the CA's own words, prefixed with the name they are about */
+  g_assert_error (result->error, GCERT_ACME_ERROR, GCERT_ACME_ERROR_UNAUTHORIZED);
+  g_assert_true (g_str_has_prefix (result->error->message, "refused.test: "));
+  g_assert_nonnull (strstr (result->error->message, "TXT"));
+
+  /* the record was removed again, and nothing is live */
+  calls = read_calls (fx);
+  g_assert_cmpuint (count_lines_with (calls, "present _acme-challenge.refused.test."), ==, 1);
+  g_assert_cmpuint (count_lines_with (calls, "cleanup _acme-challenge.refused.test."), ==, 1);
+  {
+    g_autofree char *live = g_build_filename (fx->state, "live", "refused", NULL);
+
+    g_assert_false (g_file_test (live, G_FILE_TEST_EXISTS));
+  }
+}
+
+static void
+test_cancel_cleans_up (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autofree char *hook = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *calls = NULL;
+  GCertRenewResult *result;
+
+  /* the hook logs but never publishes: the run waits for propagation, and
+   * we cancel it there */
+  hook = write_hook (fx, NULL);
+  fx->cancel_on = g_strdup ("waiting for TXT record");
+  config = g_strdup_printf ("[gcert]\nca = %s\nca-certificates = %s\nstate-dir = %s\n"
+                            "resolvers = %s\npropagation-timeout = 60s\n\n"
+                            "[dns hook]\nplugin = exec\nprogram = %s\n\n"
+                            "[certificate cancelled]\ndomains = cancelled.test;*.cancelled.test\ndns = hook\n",
+                            pebble->directory_url, pebble->ca_certificates, fx->state,
+                            pebble->dns_server, hook);
+  result = renew (fx, config);
+
+  g_assert_false (result->success);
+  g_assert_error (result->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  calls = read_calls (fx);
+  /* two values at one name (apex and wildcard), both removed */
+  g_assert_cmpuint (count_lines_with (calls, "present _acme-challenge.cancelled.test."), ==, 2);
+  g_assert_cmpuint (count_lines_with (calls, "cleanup _acme-challenge.cancelled.test."), ==, 2);
+}
+
+static void
+test_propagation_timeout (Fixture       *fx,
+                          gconstpointer  data)
+{
+  g_autofree char *hook = write_hook (fx, NULL);
+  g_autofree char *config = NULL;
+  g_autofree char *calls = NULL;
+  GCertRenewResult *result;
+
+  config = g_strdup_printf ("[gcert]\nca = %s\nca-certificates = %s\nstate-dir = %s\n"
+                            "resolvers = %s\npropagation-timeout = 2s\n\n"
+                            "[dns hook]\nplugin = exec\nprogram = %s\n\n"
+                            "[certificate late]\ndomains = late.test\ndns = hook\n",
+                            pebble->directory_url, pebble->ca_certificates, fx->state,
+                            pebble->dns_server, hook);
+  result = renew (fx, config);
+
+  g_assert_false (result->success);
+  g_assert_error (result->error, GCERT_ERROR, GCERT_ERROR_TIMED_OUT);
+  /* names the domain, the record and the server that lacks it */
+  g_assert_nonnull (strstr (result->error->message, "late.test"));
+  g_assert_nonnull (strstr (result->error->message, pebble->dns_server));
+  calls = read_calls (fx);
+  g_assert_cmpuint (count_lines_with (calls, "cleanup _acme-challenge.late.test."), ==, 1);
+}
+
+/* A run killed right after finalize: the next run finds the pending order
+ * and downloads its certificate instead of ordering anew. */
+static void
+test_resume_after_kill (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autofree char *config = gcert_test_pebble_config (pebble, fx->state,
+                                                      "\n[certificate resumed]\n"
+                                                      "domains = resumed.test;*.resumed.test\n"
+                                                      "dns = test\n");
+  g_autofree char *conf_path = g_build_filename (fx->dir, "gcert.conf", NULL);
+  const char *gcertctl = g_getenv ("GCERTCTL");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) err = NULL;
+  g_autofree char *pending = g_build_filename (fx->state, "certificates", "resumed",
+                                               "pending.json", NULL);
+  gboolean finalizing = FALSE;
+  GCertRenewResult *result;
+
+  g_assert_nonnull (gcertctl);
+  g_assert_true (g_file_set_contents (conf_path, config, -1, &error));
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                           &error, gcertctl, "--config", conf_path, "renew", "--force", NULL);
+  g_assert_no_error (error);
+  err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (proc));
+  while (!finalizing)
+    {
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (err, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      finalizing = strstr (line, "finalizing the order") != NULL;
+    }
+  /* let the finalize request reach the CA, then die without a word */
+  while (g_subprocess_get_identifier (proc) != NULL && !g_file_test (pending, G_FILE_TEST_EXISTS))
+    g_usleep (10 * 1000);
+  g_usleep (300 * 1000);
+  g_subprocess_force_exit (proc);
+  g_subprocess_wait (proc, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (pending, G_FILE_TEST_EXISTS));
+
+  result = renew (fx, config);
+  g_assert_no_error (result->error);
+  g_assert_true (result->success);
+  g_assert_nonnull (strstr (fx->progress->str, "resuming the order"));
+  g_assert_null (strstr (fx->progress->str, "ordering a certificate"));
+  g_assert_false (g_file_test (pending, G_FILE_TEST_EXISTS));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  GCertTestPebbleOptions options = GCERT_TEST_PEBBLE_OPTIONS_INIT;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  options.authz_reuse = 0;
+  pebble = gcert_test_pebble_start (&options, &error);
+  g_assert_no_error (error);
+
+  g_test_add ("/gcert/manager/ca-error-reaches-user", Fixture, NULL, fixture_setup,
+              test_ca_error_reaches_user, fixture_teardown);
+  g_test_add ("/gcert/manager/cancel-cleans-up", Fixture, NULL, fixture_setup,
+              test_cancel_cleans_up, fixture_teardown);
+  g_test_add ("/gcert/manager/propagation-timeout", Fixture, NULL, fixture_setup,
+              test_propagation_timeout, fixture_teardown);
+  g_test_add ("/gcert/manager/resume-after-kill", Fixture, NULL, fixture_setup,
+              test_resume_after_kill, fixture_teardown);
+
+  status = g_test_run ();
+  gcert_test_pebble_stop (pebble);
+  return status;
+}
