@@ -23,14 +23,33 @@ typedef struct {
 
 static gboolean log_verbose;
 
+static const char *
+field_value (const GLogField *fields,
+             gsize            n_fields,
+             const char      *key)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_strcmp0 (fields[i].key, key) == 0 && fields[i].length < 0)
+        return fields[i].value;
+    }
+  return NULL;
+}
+
 static GLogWriterOutput
 log_writer (GLogLevelFlags   level,
             const GLogField *fields,
             gsize            n_fields,
             gpointer         user_data)
 {
-  /* warnings always; the library's own info and debug lines with -v only */
-  if ((level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) != 0 || log_verbose)
+  const char *domain = field_value (fields, n_fields, "GLIB_DOMAIN");
+
+  /* warnings always; with -v also gcert's own debug lines (the HTTP
+   * exchanges); info lines repeat the progress we print ourselves */
+  if ((level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) != 0)
+    return g_log_writer_standard_streams (level, fields, n_fields, user_data);
+  if (log_verbose && (level & G_LOG_LEVEL_DEBUG) != 0 &&
+      domain != NULL && g_str_has_prefix (domain, "gcert"))
     return g_log_writer_standard_streams (level, fields, n_fields, user_data);
   return G_LOG_WRITER_HANDLED;
 }
@@ -715,7 +734,7 @@ main (int    argc,
 
   log_verbose = ctl.verbose;
   if (ctl.verbose)
-    g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+    g_log_set_debug_enabled (TRUE);
   g_log_set_writer_func (log_writer, NULL, NULL);
 
   ctl.loop = g_main_loop_new (NULL, FALSE);

@@ -205,7 +205,7 @@ poll_delay_ms (guint               polls,
         return (guint) MIN (seconds, MAX_POLL_RETRY_AFTER_S) * 1000 + 50;
     }
   /* short at first (validation is usually quick), then growing */
-  delay = 250u << MIN (polls, 5u);
+  delay = 125u << MIN (polls, 6u);
   return MIN (delay, MAX_POLL_DELAY_MS);
 }
 
