@@ -1,0 +1,671 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+
+#include "gcert.h"
+#include "gcert-test-pebble.h"
+#include "gcert-test-util.h"
+
+/* The plugin loader and the exec and challtestsrv DNS plugins, loaded from
+ * the build tree (GCERT_PLUGIN_DIR). */
+
+typedef struct {
+  char            *dir;
+  char            *config_path;
+  GCertTestPebble *pebble;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  user_data)
+{
+  fixture->dir = gcert_test_mkdtemp ("gcert-plugins-test");
+  fixture->config_path = g_build_filename (fixture->dir, "gcert.conf", NULL);
+}
+
+static void
+fixture_setup_pebble (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  GCertTestPebbleOptions options = GCERT_TEST_PEBBLE_OPTIONS_INIT;
+
+  fixture_setup (fixture, user_data);
+  fixture->pebble = gcert_test_pebble_start (&options, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fixture->pebble);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  g_clear_pointer (&fixture->pebble, gcert_test_pebble_stop);
+  gcert_test_rm_rf (fixture->dir);
+  g_free (fixture->dir);
+  g_free (fixture->config_path);
+}
+
+static void
+result_cb (GObject      *source_object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* The `[dns test]` group of @text, loaded as if from the fixture's file. */
+static GCertSettings *
+load_settings (Fixture    *fixture,
+               const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertConfig) config = NULL;
+  GCertSettings *settings;
+
+  config = gcert_config_load_from_data (text, fixture->config_path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  settings = gcert_config_get_dns_settings (config, "test");
+  g_assert_nonnull (settings);
+  return settings;
+}
+
+static GCertDnsProvider *
+load_provider (Fixture     *fixture,
+               const char  *text,
+               GError     **error)
+{
+  g_autoptr(GCertSettings) settings = load_settings (fixture, text);
+
+  return gcert_plugins_new_dns_provider (settings, error);
+}
+
+/* Asserts a GCERT_ERROR_CONFIG naming "FILE:LINE: [dns test] KEY" and
+ * containing @detail. */
+static void
+assert_config_error (Fixture    *fixture,
+                     GError     *error,
+                     guint       line,
+                     const char *key,
+                     const char *detail)
+{
+  g_autofree char *where = g_strdup_printf ("%s:%u: [dns test] %s", fixture->config_path,
+                                            line, key);
+
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_CONFIG);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, where));
+  if (detail != NULL)
+    g_assert_nonnull (strstr (error->message, detail));
+}
+
+static void
+assert_bad_config (Fixture    *fixture,
+                   const char *text,
+                   guint       line,
+                   const char *key,
+                   const char *detail)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertDnsProvider) provider = NULL;
+
+  provider = load_provider (fixture, text, &error);
+  g_assert_null (provider);
+  assert_config_error (fixture, error, line, key, detail);
+}
+
+static char *
+write_script (Fixture    *fixture,
+              const char *name,
+              const char *body,
+              int         mode)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
+  g_autofree char *text = g_strconcat ("#!/bin/sh\n", body, NULL);
+
+  g_assert_true (g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE,
+                                           mode, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&path);
+}
+
+static gboolean
+create_record (GCertDnsProvider  *provider,
+               const char        *fqdn,
+               const char        *value,
+               GCancellable      *cancellable,
+               GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  gcert_dns_provider_create_record_async (provider, fqdn, value, cancellable,
+                                          result_cb, &result);
+  return gcert_dns_provider_create_record_finish (provider, wait_for (&result), error);
+}
+
+static gboolean
+remove_record (GCertDnsProvider  *provider,
+               const char        *fqdn,
+               const char        *value,
+               GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  gcert_dns_provider_remove_record_async (provider, fqdn, value, NULL, result_cb, &result);
+  return gcert_dns_provider_remove_record_finish (provider, wait_for (&result), error);
+}
+
+/* Loader */
+
+static void
+test_loader_list (void)
+{
+  g_auto(GStrv) names = gcert_plugins_list_dns ();
+  const char *expected[] = { "challtestsrv", "exec", NULL };
+
+  g_assert_cmpstrv (names, expected);
+}
+
+static void
+test_loader_unknown (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  assert_bad_config (fixture,
+                     "[dns test]\n"
+                     "plugin = nosuch\n",
+                     2, "plugin", "nosuch");
+  assert_bad_config (fixture,
+                     "# a comment\n"
+                     "[dns test]\n"
+                     "\n"
+                     "plugin = cloudflair\n",
+                     4, "plugin", "available: challtestsrv, exec");
+}
+
+static void
+test_loader_types (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertDnsProvider) provider = NULL;
+  g_autofree char *script = write_script (fixture, "hook", "exit 0\n", 0700);
+
+  provider = load_provider (fixture, "[dns test]\nplugin = exec\nprogram = hook\n", &error);
+  g_assert_no_error (error);
+  g_assert_true (GCERT_IS_DNS_PROVIDER (provider));
+  g_assert_cmpstr (G_OBJECT_TYPE_NAME (provider), ==, "GCertExecProvider");
+  g_clear_object (&provider);
+
+  provider = load_provider (fixture,
+                            "[dns test]\nplugin = challtestsrv\nurl = http://127.0.0.1:9/\n",
+                            &error);
+  g_assert_no_error (error);
+  g_assert_true (GCERT_IS_DNS_PROVIDER (provider));
+  g_assert_cmpstr (G_OBJECT_TYPE_NAME (provider), ==, "GCertChalltestsrvProvider");
+}
+
+/* exec */
+
+static void
+test_exec_bad_keys (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  g_autofree char *hook = write_script (fixture, "hook", "exit 0\n", 0700);
+  g_autofree char *plain = write_script (fixture, "plain", "exit 0\n", 0600);
+  g_autofree char *subdir = g_build_filename (fixture->dir, "subdir", NULL);
+
+  g_assert_cmpint (g_mkdir (subdir, 0700), ==, 0);
+
+  assert_bad_config (fixture,
+                     "[dns test]\n"
+                     "plugin = exec\n"
+                     "program = hook\n"
+                     "colour = red\n",
+                     4, "colour", NULL);
+  /* a missing key is reported at the group */
+  assert_bad_config (fixture,
+                     "\n"
+                     "[dns test]\n"
+                     "plugin = exec\n",
+                     2, "program", NULL);
+  assert_bad_config (fixture,
+                     "[dns test]\n"
+                     "plugin = exec\n"
+                     "program = missing-hook\n",
+                     3, "program", "does not exist");
+  assert_bad_config (fixture,
+                     "[dns test]\n"
+                     "plugin = exec\n"
+                     "program = plain\n",
+                     3, "program", "not executable");
+  assert_bad_config (fixture,
+                     "[dns test]\n"
+                     "plugin = exec\n"
+                     "program = subdir\n",
+                     3, "program", "not a regular file");
+  assert_bad_config (fixture,
+                     "[dns test]\n"
+                     "plugin = exec\n"
+                     "program = hook\n"
+                     "timeout = soon\n",
+                     4, "timeout", NULL);
+  assert_bad_config (fixture,
+                     "[dns test]\n"
+                     "plugin = exec\n"
+                     "program = hook\n"
+                     "timeout = 0\n",
+                     4, "timeout", NULL);
+}
+
+static void
+test_exec_run (Fixture       *fixture,
+               gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertDnsProvider) provider = NULL;
+  g_autofree char *log = g_build_filename (fixture->dir, "log", NULL);
+  g_autofree char *hook = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *contents = NULL;
+  const char *expected =
+    "present|_acme-challenge.example.com.|v-1 with space;$(no shell)\n"
+    "present|_acme-challenge.example.com.|v-2\n"
+    "cleanup|_acme-challenge.example.com.|v-1 with space;$(no shell)\n";
+
+  /* the arguments one per field; stdin is not a terminal */
+  hook = write_script (fixture, "bin-hook",
+                       "test -t 0 && exit 9\n"
+                       "printf '%s|%s|%s\\n' \"$1\" \"$2\" \"$3\" >> \"$(dirname \"$0\")/log\"\n"
+                       "echo noise on stdout\n",
+                       0700);
+  /* an absolute path works as well as one relative to the config */
+  config = g_strdup_printf ("[dns test]\nplugin = exec\nprogram = %s\ntimeout = 10s\n", hook);
+  provider = load_provider (fixture, config, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (create_record (provider, "_acme-challenge.example.com.",
+                                "v-1 with space;$(no shell)", NULL, &error));
+  g_assert_no_error (error);
+  /* the trailing dot is added when missing */
+  g_assert_true (create_record (provider, "_acme-challenge.example.com", "v-2", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (remove_record (provider, "_acme-challenge.example.com.",
+                                "v-1 with space;$(no shell)", &error));
+  g_assert_no_error (error);
+
+  g_assert_true (g_file_get_contents (log, &contents, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (contents, ==, expected);
+}
+
+static void
+test_exec_failure (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertDnsProvider) provider = NULL;
+  g_autofree char *hook = NULL;
+
+  hook = write_script (fixture, "hook",
+                       "if [ \"$1\" = present ]; then\n"
+                       "  echo 'starting' >&2\n"
+                       "  echo 'the DNS API said: zone not found' >&2\n"
+                       "  exit 3\n"
+                       "fi\n"
+                       /* a flood of output: only its end is kept */
+                       "i=0\n"
+                       "while [ $i -lt 20000 ]; do echo \"line $i of noise\" >&2; i=$((i+1)); done\n"
+                       "echo 'the very last line' >&2\n"
+                       "kill -TERM $$\n",
+                       0700);
+  provider = load_provider (fixture, "[dns test]\nplugin = exec\nprogram = hook\n", &error);
+  g_assert_no_error (error);
+
+  g_assert_false (create_record (provider, "_acme-challenge.example.com.", "v", NULL, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "exit status 3"));
+  g_assert_nonnull (strstr (error->message, "the DNS API said: zone not found"));
+  g_assert_nonnull (strstr (error->message, "starting"));
+  g_assert_nonnull (strstr (error->message, hook));
+  g_assert_nonnull (strstr (error->message, "present _acme-challenge.example.com."));
+  g_clear_error (&error);
+
+  g_assert_false (remove_record (provider, "_acme-challenge.example.com.", "v", &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "signal 15"));
+  g_assert_nonnull (strstr (error->message, "the very last line"));
+  g_assert_null (strstr (error->message, "line 100 of noise"));
+  g_assert_cmpuint (strlen (error->message), <, 2048);
+}
+
+static gboolean
+process_gone (pid_t pid)
+{
+  g_autofree char *stat_path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  const char *end;
+
+  if (!g_file_get_contents (stat_path, &stat, NULL, NULL))
+    return TRUE;
+  /* a zombie waiting for init counts as gone */
+  end = strrchr (stat, ')');
+  return end != NULL && end[1] == ' ' && end[2] == 'Z';
+}
+
+static void
+test_exec_timeout (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertDnsProvider) provider = NULL;
+  g_autofree char *hook = NULL;
+  g_autofree char *pid_file = g_build_filename (fixture->dir, "child.pid", NULL);
+  g_autofree char *pid_text = NULL;
+  gint64 started;
+  gint64 elapsed;
+  pid_t child;
+
+  /* hangs, with a child of its own that holds stderr open */
+  hook = write_script (fixture, "hook",
+                       "echo 'hanging now' >&2\n"
+                       "sleep 300 &\n"
+                       "echo $! > \"$(dirname \"$0\")/child.pid\"\n"
+                       "wait\n",
+                       0700);
+  provider = load_provider (fixture,
+                            "[dns test]\nplugin = exec\nprogram = hook\ntimeout = 1s\n",
+                            &error);
+  g_assert_no_error (error);
+
+  started = g_get_monotonic_time ();
+  g_assert_false (create_record (provider, "_acme-challenge.example.com.", "v", NULL, &error));
+  elapsed = g_get_monotonic_time () - started;
+  g_test_message ("%s", error->message);
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_TIMED_OUT);
+  g_assert_nonnull (strstr (error->message, "hanging now"));
+  g_assert_cmpint (elapsed, >=, G_USEC_PER_SEC);
+  g_assert_cmpint (elapsed, <, 4 * G_USEC_PER_SEC);
+
+  /* what it started was killed with it */
+  g_assert_true (g_file_get_contents (pid_file, &pid_text, NULL, NULL));
+  child = (pid_t) atoi (pid_text);
+  g_assert_cmpint (child, >, 1);
+  for (guint i = 0; i < 50 && !process_gone (child); i++)
+    g_usleep (100 * 1000);
+  g_assert_true (process_gone (child));
+}
+
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_exec_cancel (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertDnsProvider) provider = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *hook = write_script (fixture, "hook", "exec sleep 300\n", 0700);
+  gint64 started;
+
+  provider = load_provider (fixture, "[dns test]\nplugin = exec\nprogram = hook\n", &error);
+  g_assert_no_error (error);
+
+  g_timeout_add (300, cancel_cb, cancellable);
+  started = g_get_monotonic_time ();
+  g_assert_false (create_record (provider, "_acme-challenge.example.com.", "v", cancellable,
+                                 &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 2 * G_USEC_PER_SEC);
+}
+
+/* challtestsrv */
+
+static void
+test_challtestsrv_bad_keys (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  assert_bad_config (fixture,
+                     "[dns test]\n"
+                     "plugin = challtestsrv\n",
+                     1, "url", NULL);
+  assert_bad_config (fixture,
+                     "[dns test]\n"
+                     "plugin = challtestsrv\n"
+                     "url = ftp://127.0.0.1:8055\n",
+                     3, "url", "ftp://127.0.0.1:8055");
+  assert_bad_config (fixture,
+                     "[dns test]\n"
+                     "plugin = challtestsrv\n"
+                     "url = not a url\n",
+                     3, "url", NULL);
+  assert_bad_config (fixture,
+                     "[dns test]\n"
+                     "plugin = challtestsrv\n"
+                     "url = http://127.0.0.1:8055\n"
+                     "program = /bin/true\n",
+                     4, "program", NULL);
+}
+
+static GCertDnsProvider *
+challtestsrv_provider (Fixture    *fixture,
+                       const char *url)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config = NULL;
+  GCertDnsProvider *provider;
+
+  config = g_strdup_printf ("[dns test]\nplugin = challtestsrv\nurl = %s\n",
+                            url != NULL ? url : fixture->pebble->challtestsrv_url);
+  provider = load_provider (fixture, config, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (provider);
+  return provider;
+}
+
+static int
+compare_strings (const void *a,
+                 const void *b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+/* The values challtestsrv's DNS serves at @fqdn, sorted and joined by ','. */
+static char *
+served (Fixture    *fixture,
+        const char *fqdn)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_auto(GStrv) values = NULL;
+
+  gcert_dns_query_txt_async (fixture->pebble->dns_server, fqdn, NULL, result_cb, &result);
+  values = gcert_dns_query_txt_finish (wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (values);
+  qsort (values, g_strv_length (values), sizeof (char *), compare_strings);
+  return g_strjoinv (",", values);
+}
+
+static void
+test_challtestsrv_create_remove (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertDnsProvider) provider = NULL;
+  g_autofree char *url = g_strconcat (fixture->pebble->challtestsrv_url, "/", NULL);
+  g_autofree char *values = NULL;
+
+  /* a trailing slash in the URL is fine */
+  provider = challtestsrv_provider (fixture, url);
+
+  g_assert_true (create_record (provider, "_acme-challenge.one.example.", "token-1", NULL,
+                                &error));
+  g_assert_no_error (error);
+  values = served (fixture, "_acme-challenge.one.example.");
+  g_assert_cmpstr (values, ==, "token-1");
+  g_clear_pointer (&values, g_free);
+
+  g_assert_true (remove_record (provider, "_acme-challenge.one.example.", "token-1", &error));
+  g_assert_no_error (error);
+  values = served (fixture, "_acme-challenge.one.example.");
+  g_assert_cmpstr (values, ==, "");
+}
+
+static void
+test_challtestsrv_apex_wildcard (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertDnsProvider) provider = challtestsrv_provider (fixture, NULL);
+  g_autoptr(GAsyncResult) result1 = NULL;
+  g_autoptr(GAsyncResult) result2 = NULL;
+  g_autofree char *values = NULL;
+  const char *name = "_acme-challenge.two.example.";
+
+  g_assert_true (create_record (provider, name, "apex", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (create_record (provider, name, "wildcard", NULL, &error));
+  g_assert_no_error (error);
+  /* another name is not touched by what happens at this one */
+  g_assert_true (create_record (provider, "_acme-challenge.other.example.", "x", NULL, &error));
+  g_assert_no_error (error);
+  values = served (fixture, name);
+  g_assert_cmpstr (values, ==, "apex,wildcard");
+  g_clear_pointer (&values, g_free);
+
+  g_assert_true (remove_record (provider, name, "apex", &error));
+  g_assert_no_error (error);
+  values = served (fixture, name);
+  g_assert_cmpstr (values, ==, "wildcard");
+  g_clear_pointer (&values, g_free);
+
+  g_assert_true (remove_record (provider, name, "wildcard", &error));
+  g_assert_no_error (error);
+  values = served (fixture, name);
+  g_assert_cmpstr (values, ==, "");
+  g_clear_pointer (&values, g_free);
+
+  /* both at once, as two authorizations do it: still each exactly once */
+  gcert_dns_provider_create_record_async (provider, name, "a2", NULL, result_cb, &result1);
+  gcert_dns_provider_create_record_async (provider, name, "w2", NULL, result_cb, &result2);
+  g_assert_true (gcert_dns_provider_create_record_finish (provider, wait_for (&result1), &error));
+  g_assert_true (gcert_dns_provider_create_record_finish (provider, wait_for (&result2), &error));
+  g_assert_no_error (error);
+  values = served (fixture, name);
+  g_assert_cmpstr (values, ==, "a2,w2");
+  g_clear_pointer (&values, g_free);
+  g_clear_object (&result1);
+  g_clear_object (&result2);
+
+  gcert_dns_provider_remove_record_async (provider, name, "a2", NULL, result_cb, &result1);
+  gcert_dns_provider_create_record_async (provider, name, "a3", NULL, result_cb, &result2);
+  g_assert_true (gcert_dns_provider_remove_record_finish (provider, wait_for (&result1), &error));
+  g_assert_true (gcert_dns_provider_create_record_finish (provider, wait_for (&result2), &error));
+  g_assert_no_error (error);
+  values = served (fixture, name);
+  g_assert_cmpstr (values, ==, "a3,w2");
+  g_clear_pointer (&values, g_free);
+  g_clear_object (&result1);
+  g_clear_object (&result2);
+
+  gcert_dns_provider_remove_record_async (provider, name, "a3", NULL, result_cb, &result1);
+  gcert_dns_provider_remove_record_async (provider, name, "w2", NULL, result_cb, &result2);
+  g_assert_true (gcert_dns_provider_remove_record_finish (provider, wait_for (&result1), &error));
+  g_assert_true (gcert_dns_provider_remove_record_finish (provider, wait_for (&result2), &error));
+  g_assert_no_error (error);
+  values = served (fixture, name);
+  g_assert_cmpstr (values, ==, "");
+  g_clear_pointer (&values, g_free);
+
+  values = served (fixture, "_acme-challenge.other.example.");
+  g_assert_cmpstr (values, ==, "x");
+}
+
+static void
+test_challtestsrv_errors (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertDnsProvider) provider = NULL;
+  g_autofree char *wrong_path = g_strconcat (fixture->pebble->challtestsrv_url, "/nope", NULL);
+  g_autofree char *dead_url = g_strdup_printf ("http://127.0.0.1:%u",
+                                               gcert_test_find_free_port (FALSE));
+
+  /* the server answers, but not the API */
+  provider = challtestsrv_provider (fixture, wrong_path);
+  g_assert_false (create_record (provider, "_acme-challenge.one.example.", "v", NULL, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "404"));
+  g_assert_nonnull (strstr (error->message, "/nope/set-txt"));
+  g_assert_nonnull (strstr (error->message, "_acme-challenge.one.example."));
+  g_clear_error (&error);
+  g_assert_false (remove_record (provider, "_acme-challenge.one.example.", "v", &error));
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "404"));
+  g_clear_error (&error);
+  g_clear_object (&provider);
+
+  /* nobody listens */
+  provider = challtestsrv_provider (fixture, dead_url);
+  g_assert_false (create_record (provider, "_acme-challenge.one.example.", "v", NULL, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NETWORK);
+  g_assert_nonnull (strstr (error->message, dead_url));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD_PEBBLE(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup_pebble, func, fixture_teardown)
+
+  g_test_add_func ("/gcert/plugins/loader/list", test_loader_list);
+  ADD ("/gcert/plugins/loader/unknown", test_loader_unknown);
+  ADD ("/gcert/plugins/loader/types", test_loader_types);
+  ADD ("/gcert/plugins/exec/bad-keys", test_exec_bad_keys);
+  ADD ("/gcert/plugins/exec/run", test_exec_run);
+  ADD ("/gcert/plugins/exec/failure", test_exec_failure);
+  ADD ("/gcert/plugins/exec/timeout", test_exec_timeout);
+  ADD ("/gcert/plugins/exec/cancel", test_exec_cancel);
+  ADD ("/gcert/plugins/challtestsrv/bad-keys", test_challtestsrv_bad_keys);
+  ADD_PEBBLE ("/gcert/plugins/challtestsrv/create-remove", test_challtestsrv_create_remove);
+  ADD_PEBBLE ("/gcert/plugins/challtestsrv/apex-wildcard", test_challtestsrv_apex_wildcard);
+  ADD_PEBBLE ("/gcert/plugins/challtestsrv/errors", test_challtestsrv_errors);
+
+#undef ADD
+#undef ADD_PEBBLE
+
+  return g_test_run ();
+}
