@@ -63,7 +63,7 @@ gcert_retry_parse_retry_after (const char *value,
 }
 
 typedef struct {
-  guint source_id;
+  GSource *source;
   gulong cancelled_id;
   GCancellable *cancellable;
 } SleepData;
@@ -71,8 +71,11 @@ typedef struct {
 static void
 sleep_data_free (SleepData *data)
 {
-  if (data->source_id != 0)
-    g_source_remove (data->source_id);
+  if (data->source != NULL)
+    {
+      g_source_destroy (data->source);
+      g_source_unref (data->source);
+    }
   if (data->cancelled_id != 0)
     g_cancellable_disconnect (data->cancellable, data->cancelled_id);
   g_clear_object (&data->cancellable);
@@ -85,7 +88,7 @@ sleep_timeout_cb (gpointer user_data)
   GTask *task = user_data;
   SleepData *data = g_task_get_task_data (task);
 
-  data->source_id = 0;
+  g_clear_pointer (&data->source, g_source_unref);
   if (!g_task_return_error_if_cancelled (task))
     g_task_return_boolean (task, TRUE);
   g_object_unref (task);
@@ -95,14 +98,15 @@ sleep_timeout_cb (gpointer user_data)
 static gboolean
 sleep_cancelled_idle_cb (gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  /* the idle source's destroy notify drops this reference */
+  GTask *task = user_data;
   SleepData *data = g_task_get_task_data (task);
 
   /* the timeout may have fired first and completed the task */
-  if (data->source_id == 0)
+  if (data->source == NULL)
     return G_SOURCE_REMOVE;
-  g_source_remove (data->source_id);
-  data->source_id = 0;
+  g_source_destroy (data->source);
+  g_clear_pointer (&data->source, g_source_unref);
   g_task_return_error_if_cancelled (task);
   /* drop the reference the timeout held */
   g_object_unref (task);
@@ -141,7 +145,8 @@ gcert_retry_sleep_async (guint                delay_ms,
 
   source = g_timeout_source_new (delay_ms);
   g_source_set_callback (source, sleep_timeout_cb, g_object_ref (task), NULL);
-  data->source_id = g_source_attach (source, g_task_get_context (task));
+  g_source_attach (source, g_task_get_context (task));
+  data->source = g_source_ref (source);
 
   if (cancellable != NULL)
     {
