@@ -627,7 +627,9 @@ cmd_show (Ctl   *ctl,
 
     g_print ("%-14s %s\n", _("Name:"), member_string (object, "name"));
     g_print ("%-14s %s\n", _("Status:"), member_string (object, "status"));
-    g_print ("%-14s %s\n", _("Domains:"), domains);
+    /* a certificate issued ad hoc has no [certificate] group to name them */
+    if (*domains != '\0' && g_strcmp0 (domains, "-") != 0)
+      g_print ("%-14s %s\n", _("Domains:"), domains);
     if (files != NULL)
       {
         g_print ("%-14s %s\n", _("Names:"), names);
