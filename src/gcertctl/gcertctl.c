@@ -695,6 +695,7 @@ main (int    argc,
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &ctl.config_path, N_("Configuration file (default: /etc/gcert/gcert.conf, or ~/.config/gcert/gcert.conf)"), N_("FILE") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &ctl.verbose, N_("Show the HTTP exchanges and other details"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctl.quiet, N_("Print only errors and results"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl.json, N_("Print results and errors as JSON"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL },
     { NULL }
   };

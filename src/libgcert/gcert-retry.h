@@ -22,7 +22,7 @@ typedef struct {
   guint max_retry_after;   /* seconds; a longer Retry-After is clamped to it */
 } GCertRetryPolicy;
 
-#define GCERT_RETRY_POLICY_DEFAULT { 50, 8, 5, 250, 8000, 600 }
+#define GCERT_RETRY_POLICY_DEFAULT { 100, 8, 5, 250, 8000, 600 }
 
 /* The delay before transient retry number @attempt (1-based). */
 guint    gcert_retry_backoff_ms         (const GCertRetryPolicy *policy,
