@@ -268,6 +268,10 @@ run_renew (Ctl                *ctl,
   g_main_loop_run (ctl->loop);
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  if (ctl->verbose)
+    g_printerr (_("gcertctl: %u ACME requests in %.2f s\n"),
+                gcert_manager_get_request_count (manager),
+                (g_get_monotonic_time () - ctl->started) / (double) G_TIME_SPAN_SECOND);
 
   if (ctl->results == NULL)
     {
