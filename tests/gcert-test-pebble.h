@@ -30,7 +30,9 @@ typedef struct {
 
 /* Starts pebble-challtestsrv (DNS and management only) and Pebble on free
  * loopback ports, with PEBBLE_VA_NOSLEEP=1 and its validator asking
- * challtestsrv for DNS-01; returns once both answer. */
+ * challtestsrv for DNS-01; returns once both answer. @options may be NULL
+ * (GCERT_TEST_PEBBLE_OPTIONS_INIT). The servers get SIGTERM if the thread
+ * that started them exits. */
 GCertTestPebble *gcert_test_pebble_start     (const GCertTestPebbleOptions *options,
                                               GError                      **error);
 void             gcert_test_pebble_stop      (GCertTestPebble             *pebble);
@@ -54,5 +56,13 @@ gboolean         gcert_test_pebble_clear_txt (GCertTestPebble             *pebbl
 char            *gcert_test_pebble_config    (GCertTestPebble             *pebble,
                                               const char                   *state_dir,
                                               const char                   *extra);
+/* FALSE with the server's log in @error once Pebble or challtestsrv has
+ * exited (the process is then reaped) */
+gboolean         gcert_test_pebble_check_alive (GCertTestPebble           *pebble,
+                                                GError                   **error);
+/* Pebble's own TLS certificate and key (signed by @ca_certificates, for
+ * 127.0.0.1 and localhost), for servers that stand in for it */
+GTlsCertificate *gcert_test_pebble_get_tls_certificate (GCertTestPebble   *pebble,
+                                                        GError           **error);
 
 G_END_DECLS

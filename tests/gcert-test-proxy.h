@@ -24,6 +24,8 @@ typedef enum {
   GCERT_TEST_FAULT_CHAIN_GARBAGE,      /* certificate download: not PEM */
   GCERT_TEST_FAULT_CHAIN_OTHER,        /* certificate download: a valid chain for
                                           another key and other names */
+                                       /* (both: 200 and Pebble's headers, whatever
+                                          Pebble answered) */
   GCERT_TEST_FAULT_CROSS_ORIGIN,       /* Location/URLs to another origin */
 } GCertTestFault;
 
@@ -49,5 +51,14 @@ void            gcert_test_proxy_set_random_faults (GCertTestProxy *proxy,
                                                     guint32         seed);
 guint           gcert_test_proxy_get_request_count (GCertTestProxy *proxy);
 guint           gcert_test_proxy_get_fault_count   (GCertTestProxy *proxy);
+/* requests passed on to Pebble (also those whose answer a fault then
+ * spoils: TRUNCATE, WRONG_CONTENT_TYPE, LOSE_ANSWER, CHAIN_*, CROSS_ORIGIN;
+ * the other faults answer without asking Pebble) */
+guint           gcert_test_proxy_get_forward_count (GCertTestProxy *proxy);
+/* CROSS_ORIGIN rewrites the client's origin to this one ("https://127.0.0.1:PORT"),
+ * a second listener of the proxy that forwards like the first: the count
+ * tells whether a client followed such a URL */
+const char     *gcert_test_proxy_get_other_origin       (GCertTestProxy *proxy);
+guint           gcert_test_proxy_get_other_origin_count (GCertTestProxy *proxy);
 
 G_END_DECLS
