@@ -6,11 +6,13 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <string.h>
 
 #include "gcert.h"
 #include "gcert-test-pebble.h"
+#include "gcert-test-proxy.h"
 #include "gcert-test-util.h"
 
 static GCertTestPebble *pebble;
@@ -160,6 +162,12 @@ typedef struct {
   char  *management;
 } Challtestsrv;
 
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static Challtestsrv *
 challtestsrv_start (void)
 {
@@ -176,7 +184,7 @@ challtestsrv_start (void)
   g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
                                 G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
                                 G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                                NULL, NULL, &srv->pid, &error));
+                                die_with_parent, NULL, &srv->pid, &error));
   g_assert_no_error (error);
   srv->dns = g_steal_pointer (&dns);
   srv->management = g_strdup_printf ("http://%s", mgmt);
@@ -305,44 +313,76 @@ test_propagation_timeout (Fixture       *fx,
   g_assert_cmpuint (count_lines_with (calls, "cleanup _acme-challenge.late.test."), ==, 1);
 }
 
+static gboolean
+file_contains (const char *path,
+               const char *needle)
+{
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (path, &text, NULL, NULL) && strstr (text, needle) != NULL;
+}
+
+/* Runs the main context (the proxy lives there) until @done or a bound. */
+static void
+iterate_until (gboolean (*done) (gpointer),
+               gpointer   data)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
+
+  while (!done (data))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+order_poll_hangs (gpointer data)
+{
+  return gcert_test_proxy_get_fault_count (data) >= 1;
+}
+
 /* A run killed right after finalize: the next run finds the pending order
- * and downloads its certificate instead of ordering anew. */
+ * and downloads its certificate instead of ordering anew. The proxy holds
+ * the first poll of the order, so the kill lands after the CA has
+ * accepted the finalize and before the run could finish. */
 static void
 test_resume_after_kill (Fixture       *fx,
                         gconstpointer  data)
 {
-  g_autofree char *config = gcert_test_pebble_config (pebble, fx->state,
-                                                      "\n[certificate resumed]\n"
-                                                      "domains = resumed.test;*.resumed.test\n"
-                                                      "dns = test\n");
+  g_autofree char *text = gcert_test_pebble_config (pebble, fx->state,
+                                                    "\n[certificate resumed]\n"
+                                                    "domains = resumed.test;*.resumed.test\n"
+                                                    "dns = test\n");
+  g_autofree char *config = NULL;
   g_autofree char *conf_path = g_build_filename (fx->dir, "gcert.conf", NULL);
-  const char *gcertctl = g_getenv ("GCERTCTL");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GDataInputStream) err = NULL;
+  g_autofree char *err_path = g_build_filename (fx->dir, "stderr.log", NULL);
   g_autofree char *pending = g_build_filename (fx->state, "certificates", "resumed",
                                                "pending.json", NULL);
-  gboolean finalizing = FALSE;
+  const char *gcertctl = g_getenv ("GCERTCTL");
+  g_autoptr(GCertTestProxy) proxy = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) parts = NULL;
   GCertRenewResult *result;
 
   g_assert_nonnull (gcertctl);
-  g_assert_true (g_file_set_contents (conf_path, config, -1, &error));
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
-                           &error, gcertctl, "--config", conf_path, "renew", "--force", NULL);
+  proxy = gcert_test_proxy_new (pebble, &error);
   g_assert_no_error (error);
-  err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (proc));
-  while (!finalizing)
-    {
-      g_autofree char *line = g_data_input_stream_read_line_utf8 (err, NULL, NULL, &error);
+  parts = g_strsplit (text, pebble->directory_url, -1);
+  config = g_strjoinv (gcert_test_proxy_get_directory_url (proxy), parts);
+  g_assert_true (g_file_set_contents (conf_path, config, -1, &error));
+  gcert_test_proxy_add_fault (proxy, "POST", "/my-order/", GCERT_TEST_FAULT_HANG, 1);
 
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-      finalizing = strstr (line, "finalizing the order") != NULL;
-    }
-  /* let the finalize request reach the CA, then die without a word */
-  while (g_subprocess_get_identifier (proc) != NULL && !g_file_test (pending, G_FILE_TEST_EXISTS))
-    g_usleep (10 * 1000);
-  g_usleep (300 * 1000);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
+  proc = g_subprocess_launcher_spawn (launcher, &error, gcertctl, "--config", conf_path,
+                                      "renew", "--force", NULL);
+  g_assert_no_error (error);
+  iterate_until (order_poll_hangs, proxy);
+  g_assert_true (file_contains (err_path, "finalizing the order"));
   g_subprocess_force_exit (proc);
   g_subprocess_wait (proc, NULL, &error);
   g_assert_no_error (error);
