@@ -34,25 +34,6 @@ fixture_teardown (Fixture       *fixture,
   g_clear_pointer (&fixture->pebble, gcert_test_pebble_stop);
 }
 
-static void
-result_cb (GObject      *source_object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_assert_null (*out);
-  *out = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 static GStrv
 query_txt (const char  *server,
            const char  *fqdn,
@@ -60,8 +41,8 @@ query_txt (const char  *server,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  gcert_dns_query_txt_async (server, fqdn, NULL, result_cb, &result);
-  return gcert_dns_query_txt_finish (wait_for (&result), error);
+  gcert_dns_query_txt_async (server, fqdn, NULL, gcert_test_result_cb, &result);
+  return gcert_dns_query_txt_finish (gcert_test_wait_for (&result), error);
 }
 
 static void
@@ -541,8 +522,8 @@ test_wait_success (Fixture       *fixture,
   g_timeout_add (700, set_later_cb, &state);
 
   gcert_dns_wait_for_txt_async ("_acme-challenge.later.example.", "the-value", servers, 30,
-                                progress_cb, &state, NULL, result_cb, &result);
-  g_assert_true (gcert_dns_wait_for_txt_finish (wait_for (&result), &error));
+                                progress_cb, &state, NULL, gcert_test_result_cb, &result);
+  g_assert_true (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
   g_assert_no_error (error);
   elapsed = g_get_monotonic_time () - started;
 
@@ -570,8 +551,8 @@ test_wait_already_there (Fixture       *fixture,
   set_txt (fixture, "_acme-challenge.now.example.", "wildcard");
 
   gcert_dns_wait_for_txt_async ("_acme-challenge.now.example.", "wildcard", servers, 30,
-                                progress_cb, &state, NULL, result_cb, &result);
-  g_assert_true (gcert_dns_wait_for_txt_finish (wait_for (&result), &error));
+                                progress_cb, &state, NULL, gcert_test_result_cb, &result);
+  g_assert_true (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
   g_assert_no_error (error);
   g_assert_cmpuint (state.progress_calls, ==, 0);
   g_assert_cmpint (g_get_monotonic_time () - started, <, G_USEC_PER_SEC);
@@ -592,8 +573,8 @@ test_wait_timeout (Fixture       *fixture,
   set_txt (fixture, "_acme-challenge.never.example.", "stale");
 
   gcert_dns_wait_for_txt_async ("_acme-challenge.never.example.", "fresh", servers, 2,
-                                progress_cb, &state, NULL, result_cb, &result);
-  g_assert_false (gcert_dns_wait_for_txt_finish (wait_for (&result), &error));
+                                progress_cb, &state, NULL, gcert_test_result_cb, &result);
+  g_assert_false (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
   elapsed = g_get_monotonic_time () - started;
 
   g_test_message ("%s", error->message);
@@ -629,8 +610,8 @@ test_wait_cancel (Fixture       *fixture,
   /* cancelled both while sleeping and while a query hangs */
   g_timeout_add (600, cancel_cb, cancellable);
   gcert_dns_wait_for_txt_async ("_acme-challenge.cancel.example.", "v", servers, 60,
-                                NULL, NULL, cancellable, result_cb, &result);
-  g_assert_false (gcert_dns_wait_for_txt_finish (wait_for (&result), &error));
+                                NULL, NULL, cancellable, gcert_test_result_cb, &result);
+  g_assert_false (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
   elapsed = g_get_monotonic_time () - started;
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (elapsed, <, 1500 * 1000);
@@ -639,8 +620,8 @@ test_wait_cancel (Fixture       *fixture,
   g_clear_error (&error);
   g_clear_object (&result);
   gcert_dns_wait_for_txt_async ("_acme-challenge.cancel.example.", "v", servers, 60,
-                                NULL, NULL, cancellable, result_cb, &result);
-  g_assert_false (gcert_dns_wait_for_txt_finish (wait_for (&result), &error));
+                                NULL, NULL, cancellable, gcert_test_result_cb, &result);
+  g_assert_false (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
@@ -659,8 +640,8 @@ test_wait_cancel_sleeping (Fixture       *fixture,
   g_timeout_add (4000, cancel_cb, cancellable);
   started = g_get_monotonic_time ();
   gcert_dns_wait_for_txt_async ("_acme-challenge.sleep.example.", "v", servers, 60,
-                                NULL, NULL, cancellable, result_cb, &result);
-  g_assert_false (gcert_dns_wait_for_txt_finish (wait_for (&result), &error));
+                                NULL, NULL, cancellable, gcert_test_result_cb, &result);
+  g_assert_false (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
   elapsed = g_get_monotonic_time () - started;
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (elapsed, <, 4500 * 1000);
@@ -680,8 +661,8 @@ test_wait_no_answer (Fixture       *fixture,
   set_txt (fixture, "_acme-challenge.half.example.", "v");
 
   gcert_dns_wait_for_txt_async ("_acme-challenge.half.example.", "v", servers, 1,
-                                NULL, NULL, NULL, result_cb, &result);
-  g_assert_false (gcert_dns_wait_for_txt_finish (wait_for (&result), &error));
+                                NULL, NULL, NULL, gcert_test_result_cb, &result);
+  g_assert_false (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
   elapsed = g_get_monotonic_time () - started;
 
   /* only the server that does not answer is named as lacking */
@@ -704,16 +685,16 @@ test_wait_bad_input (void)
   const char *bad_servers[] = { "[::1", NULL };
 
   gcert_dns_wait_for_txt_async ("_acme-challenge.example.", "v", no_servers, 5,
-                                NULL, NULL, NULL, result_cb, &result);
-  g_assert_false (gcert_dns_wait_for_txt_finish (wait_for (&result), &error));
+                                NULL, NULL, NULL, gcert_test_result_cb, &result);
+  g_assert_false (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA);
 
   /* a typo fails at once instead of after the timeout */
   g_clear_error (&error);
   g_clear_object (&result);
   gcert_dns_wait_for_txt_async ("_acme-challenge.example.", "v", bad_servers, 60,
-                                NULL, NULL, NULL, result_cb, &result);
-  g_assert_false (gcert_dns_wait_for_txt_finish (wait_for (&result), &error));
+                                NULL, NULL, NULL, gcert_test_result_cb, &result);
+  g_assert_false (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA);
   g_assert_nonnull (strstr (error->message, "[::1"));
 }
@@ -849,8 +830,8 @@ find_authoritative (const char  *fqdn,
   g_autoptr(GAsyncResult) result = NULL;
   GStrv servers;
 
-  gcert_dns_find_authoritative_async (fqdn, NULL, result_cb, &result);
-  servers = gcert_dns_find_authoritative_finish (wait_for (&result), error);
+  gcert_dns_find_authoritative_async (fqdn, NULL, gcert_test_result_cb, &result);
+  servers = gcert_dns_find_authoritative_finish (gcert_test_wait_for (&result), error);
   if (servers != NULL)
     qsort (servers, g_strv_length (servers), sizeof (char *), compare_strings);
   return servers;
@@ -927,8 +908,8 @@ test_wait_follows_cname (void)
   /* no servers given: the zone of the CNAME's target is asked, on port 53
    * where nothing serves the value, so one round and a named failure */
   gcert_dns_wait_for_txt_async ("_acme-challenge.alias.example.test.", "v", NULL, 0,
-                                NULL, NULL, NULL, result_cb, &result);
-  g_assert_false (gcert_dns_wait_for_txt_finish (wait_for (&result), &error));
+                                NULL, NULL, NULL, gcert_test_result_cb, &result);
+  g_assert_false (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_TIMED_OUT);
   g_assert_nonnull (strstr (error->message, "_acme-challenge.alias.example.test."));
@@ -945,8 +926,8 @@ test_authoritative_bad_name (void)
   g_autofree char *long_label = g_strnfill (70, 'b');
   g_autofree char *name = g_strconcat (long_label, ".example.", NULL);
 
-  gcert_dns_find_authoritative_async (name, NULL, result_cb, &result);
-  servers = gcert_dns_find_authoritative_finish (wait_for (&result), &error);
+  gcert_dns_find_authoritative_async (name, NULL, gcert_test_result_cb, &result);
+  servers = gcert_dns_find_authoritative_finish (gcert_test_wait_for (&result), &error);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA);
   g_assert_null (servers);
 }

@@ -52,25 +52,6 @@ fixture_teardown (Fixture       *fixture,
   g_free (fixture->config_path);
 }
 
-static void
-result_cb (GObject      *source_object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_assert_null (*out);
-  *out = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 /* The `[dns test]` group of @text, loaded as if from the fixture's file. */
 static GCertSettings *
 load_settings (Fixture    *fixture,
@@ -158,8 +139,8 @@ create_record (GCertDnsProvider  *provider,
   g_autoptr(GAsyncResult) result = NULL;
 
   gcert_dns_provider_create_record_async (provider, fqdn, value, cancellable,
-                                          result_cb, &result);
-  return gcert_dns_provider_create_record_finish (provider, wait_for (&result), error);
+                                          gcert_test_result_cb, &result);
+  return gcert_dns_provider_create_record_finish (provider, gcert_test_wait_for (&result), error);
 }
 
 static gboolean
@@ -170,8 +151,8 @@ remove_record (GCertDnsProvider  *provider,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  gcert_dns_provider_remove_record_async (provider, fqdn, value, NULL, result_cb, &result);
-  return gcert_dns_provider_remove_record_finish (provider, wait_for (&result), error);
+  gcert_dns_provider_remove_record_async (provider, fqdn, value, NULL, gcert_test_result_cb, &result);
+  return gcert_dns_provider_remove_record_finish (provider, gcert_test_wait_for (&result), error);
 }
 
 /* Loader */
@@ -504,8 +485,8 @@ served (Fixture    *fixture,
   g_autoptr(GAsyncResult) result = NULL;
   g_auto(GStrv) values = NULL;
 
-  gcert_dns_query_txt_async (fixture->pebble->dns_server, fqdn, NULL, result_cb, &result);
-  values = gcert_dns_query_txt_finish (wait_for (&result), &error);
+  gcert_dns_query_txt_async (fixture->pebble->dns_server, fqdn, NULL, gcert_test_result_cb, &result);
+  values = gcert_dns_query_txt_finish (gcert_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_nonnull (values);
   qsort (values, g_strv_length (values), sizeof (char *), compare_strings);
@@ -572,10 +553,10 @@ test_challtestsrv_apex_wildcard (Fixture       *fixture,
   g_clear_pointer (&values, g_free);
 
   /* both at once, as two authorizations do it: still each exactly once */
-  gcert_dns_provider_create_record_async (provider, name, "a2", NULL, result_cb, &result1);
-  gcert_dns_provider_create_record_async (provider, name, "w2", NULL, result_cb, &result2);
-  g_assert_true (gcert_dns_provider_create_record_finish (provider, wait_for (&result1), &error));
-  g_assert_true (gcert_dns_provider_create_record_finish (provider, wait_for (&result2), &error));
+  gcert_dns_provider_create_record_async (provider, name, "a2", NULL, gcert_test_result_cb, &result1);
+  gcert_dns_provider_create_record_async (provider, name, "w2", NULL, gcert_test_result_cb, &result2);
+  g_assert_true (gcert_dns_provider_create_record_finish (provider, gcert_test_wait_for (&result1), &error));
+  g_assert_true (gcert_dns_provider_create_record_finish (provider, gcert_test_wait_for (&result2), &error));
   g_assert_no_error (error);
   values = served (fixture, name);
   g_assert_cmpstr (values, ==, "a2,w2");
@@ -583,10 +564,10 @@ test_challtestsrv_apex_wildcard (Fixture       *fixture,
   g_clear_object (&result1);
   g_clear_object (&result2);
 
-  gcert_dns_provider_remove_record_async (provider, name, "a2", NULL, result_cb, &result1);
-  gcert_dns_provider_create_record_async (provider, name, "a3", NULL, result_cb, &result2);
-  g_assert_true (gcert_dns_provider_remove_record_finish (provider, wait_for (&result1), &error));
-  g_assert_true (gcert_dns_provider_create_record_finish (provider, wait_for (&result2), &error));
+  gcert_dns_provider_remove_record_async (provider, name, "a2", NULL, gcert_test_result_cb, &result1);
+  gcert_dns_provider_create_record_async (provider, name, "a3", NULL, gcert_test_result_cb, &result2);
+  g_assert_true (gcert_dns_provider_remove_record_finish (provider, gcert_test_wait_for (&result1), &error));
+  g_assert_true (gcert_dns_provider_create_record_finish (provider, gcert_test_wait_for (&result2), &error));
   g_assert_no_error (error);
   values = served (fixture, name);
   g_assert_cmpstr (values, ==, "a3,w2");
@@ -594,10 +575,10 @@ test_challtestsrv_apex_wildcard (Fixture       *fixture,
   g_clear_object (&result1);
   g_clear_object (&result2);
 
-  gcert_dns_provider_remove_record_async (provider, name, "a3", NULL, result_cb, &result1);
-  gcert_dns_provider_remove_record_async (provider, name, "w2", NULL, result_cb, &result2);
-  g_assert_true (gcert_dns_provider_remove_record_finish (provider, wait_for (&result1), &error));
-  g_assert_true (gcert_dns_provider_remove_record_finish (provider, wait_for (&result2), &error));
+  gcert_dns_provider_remove_record_async (provider, name, "a3", NULL, gcert_test_result_cb, &result1);
+  gcert_dns_provider_remove_record_async (provider, name, "w2", NULL, gcert_test_result_cb, &result2);
+  g_assert_true (gcert_dns_provider_remove_record_finish (provider, gcert_test_wait_for (&result1), &error));
+  g_assert_true (gcert_dns_provider_remove_record_finish (provider, gcert_test_wait_for (&result2), &error));
   g_assert_no_error (error);
   values = served (fixture, name);
   g_assert_cmpstr (values, ==, "");

@@ -348,3 +348,22 @@ gcert_test_issue_certificate (GCertKey            *key,
     *out_ca_pem = g_strdup (ca_pem);
   return g_strconcat (leaf_pem, ca_pem, NULL);
 }
+
+void
+gcert_test_result_cb (GObject      *source_object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
+}
+
+GAsyncResult *
+gcert_test_wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}

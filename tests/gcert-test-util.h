@@ -29,4 +29,12 @@ char     *gcert_test_issue_certificate  (GCertKey            *key,
                                          GDateTime           *not_after,
                                          char               **out_ca_pem);
 
+/* A GAsyncReadyCallback that stores a reference to the result in the
+ * GAsyncResult* slot given as user data (which must be NULL before). */
+void          gcert_test_result_cb (GObject       *source_object,
+                                    GAsyncResult  *result,
+                                    gpointer       user_data);
+/* Iterates the thread-default main context until the slot is filled. */
+GAsyncResult *gcert_test_wait_for  (GAsyncResult **slot);
+
 G_END_DECLS
