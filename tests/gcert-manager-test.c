@@ -396,6 +396,98 @@ test_resume_after_kill (Fixture       *fx,
   g_assert_false (g_file_test (pending, G_FILE_TEST_EXISTS));
 }
 
+static char *
+account_dir (Fixture *fx)
+{
+  g_autofree char *accounts = g_build_filename (fx->state, "accounts", NULL);
+  g_autoptr(GDir) dir = g_dir_open (accounts, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  name = g_dir_read_name (dir);
+  g_assert_nonnull (name);
+  return g_build_filename (accounts, name, NULL);
+}
+
+static char *
+account_url (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "account.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *object;
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_no_error (error);
+  object = json_node_get_object (json_parser_get_root (parser));
+  return g_strdup (json_object_get_string_member (object, "url"));
+}
+
+/* The key is the account: with account.json gone, the CA is asked for the
+ * account of that key (onlyReturnExisting) and no new account is made. */
+static void
+test_account_found_by_key (Fixture       *fx,
+                           gconstpointer  data)
+{
+  g_autofree char *config = gcert_test_pebble_config (pebble, fx->state,
+                                                      "\n[certificate acct]\n"
+                                                      "domains = acct.test\n"
+                                                      "dns = test\n");
+  g_autofree char *dir = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *key_before = NULL;
+  g_autofree char *key_after = NULL;
+  g_autofree char *key_path = NULL;
+  g_autofree char *url_before = NULL;
+  g_autofree char *url_after = NULL;
+
+  g_assert_true (renew (fx, config)->success);
+  g_assert_nonnull (strstr (fx->progress->str, "creating an account key"));
+  dir = account_dir (fx);
+  key_path = g_build_filename (dir, "account.key", NULL);
+  json = g_build_filename (dir, "account.json", NULL);
+  url_before = account_url (dir);
+  g_assert_true (g_file_get_contents (key_path, &key_before, NULL, NULL));
+  g_assert_cmpint (g_unlink (json), ==, 0);
+
+  g_string_truncate (fx->progress, 0);
+  g_assert_true (renew (fx, config)->success);
+  g_assert_null (strstr (fx->progress->str, "creating an account key"));
+  url_after = account_url (dir);
+  g_assert_cmpstr (url_before, ==, url_after);
+  g_assert_true (g_file_get_contents (key_path, &key_after, NULL, NULL));
+  g_assert_cmpstr (key_before, ==, key_after);
+}
+
+/* An account key others can read is refused, and never replaced. */
+static void
+test_account_key_exposed (Fixture       *fx,
+                          gconstpointer  data)
+{
+  g_autofree char *config = gcert_test_pebble_config (pebble, fx->state,
+                                                      "\n[certificate exposed]\n"
+                                                      "domains = exposed.test\n"
+                                                      "dns = test\n");
+  g_autofree char *dir = NULL;
+  g_autofree char *key_path = NULL;
+  g_autofree char *key_before = NULL;
+  g_autofree char *key_after = NULL;
+  GCertRenewResult *result;
+
+  g_assert_true (renew (fx, config)->success);
+  dir = account_dir (fx);
+  key_path = g_build_filename (dir, "account.key", NULL);
+  g_assert_true (g_file_get_contents (key_path, &key_before, NULL, NULL));
+  g_assert_cmpint (g_chmod (key_path, 0644), ==, 0);
+
+  result = renew (fx, config);
+  g_assert_false (result->success);
+  g_assert_error (result->error, GCERT_ERROR, GCERT_ERROR_PERMISSION_DENIED);
+  g_assert_nonnull (strstr (result->error->message, "chmod 600"));
+  g_assert_true (g_file_get_contents (key_path, &key_after, NULL, NULL));
+  g_assert_cmpstr (key_before, ==, key_after);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -418,6 +510,11 @@ main (int    argc,
               test_propagation_timeout, fixture_teardown);
   g_test_add ("/gcert/manager/resume-after-kill", Fixture, NULL, fixture_setup,
               test_resume_after_kill, fixture_teardown);
+
+  g_test_add ("/gcert/manager/account-found-by-key", Fixture, NULL, fixture_setup,
+              test_account_found_by_key, fixture_teardown);
+  g_test_add ("/gcert/manager/account-key-exposed", Fixture, NULL, fixture_setup,
+              test_account_key_exposed, fixture_teardown);
 
   status = g_test_run ();
   gcert_test_pebble_stop (pebble);

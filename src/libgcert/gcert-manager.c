@@ -211,7 +211,11 @@ account_key_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   key = gcert_key_generate_finish (result, &error);
-  if (key == NULL)
+  /* kept before registering: a run killed in between finds the account
+   * again by its key instead of making another one */
+  if (key == NULL ||
+      !gcert_store_save_account (self->store, gcert_config_get_ca_id (self->config), key,
+                                 NULL, gcert_config_get_directory_url (self->config), &error))
     {
       account_waiters_return (self, error);
       g_object_unref (self);
@@ -268,8 +272,16 @@ ensure_account_async (GCertManager        *self,
   self->account_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (self->account_waiters, g_steal_pointer (&task));
 
-  if (gcert_store_load_account (self->store, gcert_config_get_ca_id (self->config),
-                                &key, &url, NULL) && key != NULL)
+  if (!gcert_store_load_account (self->store, gcert_config_get_ca_id (self->config),
+                                 &key, &url, &error) &&
+      !g_error_matches (error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND))
+    {
+      /* never replace an account key we cannot read: say why instead */
+      g_prefix_error (&error, _("loading the account: "));
+      account_waiters_return (self, error);
+      return;
+    }
+  if (key != NULL)
     {
       gcert_acme_client_set_account (self->client, key, url);
       if (url != NULL)

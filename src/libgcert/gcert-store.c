@@ -429,6 +429,7 @@ gcert_store_load_account (GCertStore  *self,
   g_autofree char *key_path = NULL;
   g_autoptr(JsonObject) object = NULL;
   g_autoptr(GCertKey) key = NULL;
+  g_autoptr(GError) local_error = NULL;
   const char *url;
 
   g_return_val_if_fail (GCERT_IS_STORE (self), FALSE);
@@ -441,20 +442,21 @@ gcert_store_load_account (GCertStore  *self,
   json_path = g_build_filename (dir, "account.json", NULL);
   key_path = g_build_filename (dir, "account.key", NULL);
 
-  object = read_json_object (json_path, error);
-  if (object == NULL)
-    return FALSE;
-  if (!get_json_string (object, json_path, "url", &url, error))
-    return FALSE;
-  if (url == NULL)
-    {
-      g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
-                   _("%s: the account URL is missing"), json_path);
-      return FALSE;
-    }
-
+  /* the key is the account: without account.json (lost, or a run killed
+   * before registration finished) it is still ours, and the CA finds the
+   * account by it */
   key = read_key (key_path, error);
   if (key == NULL)
+    return FALSE;
+
+  object = read_json_object (json_path, &local_error);
+  if (object == NULL && !g_error_matches (local_error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  url = NULL;
+  if (object != NULL && !get_json_string (object, json_path, "url", &url, error))
     return FALSE;
 
   if (out_key != NULL)
@@ -480,7 +482,6 @@ gcert_store_save_account (GCertStore  *self,
   g_return_val_if_fail (GCERT_IS_STORE (self), FALSE);
   g_return_val_if_fail (ca_id != NULL, FALSE);
   g_return_val_if_fail (GCERT_IS_KEY (key), FALSE);
-  g_return_val_if_fail (url != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!gcert_name_validate (ca_id, error))
@@ -496,8 +497,11 @@ gcert_store_save_account (GCertStore  *self,
     return FALSE;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "url");
-  json_builder_add_string_value (builder, url);
+  if (url != NULL)
+    {
+      json_builder_set_member_name (builder, "url");
+      json_builder_add_string_value (builder, url);
+    }
   if (directory_url != NULL)
     {
       json_builder_set_member_name (builder, "directory");
