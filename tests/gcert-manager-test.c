@@ -488,6 +488,80 @@ test_account_key_exposed (Fixture       *fx,
   g_assert_cmpstr (key_before, ==, key_after);
 }
 
+/* A run killed while its TXT records exist: the next run removes them
+ * before it creates its own. */
+static gboolean
+stderr_says_waiting (gpointer data)
+{
+  return file_contains (data, "waiting for TXT record");
+}
+
+static void
+test_records_of_killed_run (Fixture       *fx,
+                            gconstpointer  data)
+{
+  g_autofree char *silent = write_hook (fx, NULL);
+  g_autofree char *working = NULL;
+  g_autofree char *conf_path = g_build_filename (fx->dir, "gcert.conf", NULL);
+  g_autofree char *err_path = g_build_filename (fx->dir, "stderr.log", NULL);
+  g_autofree char *journal = g_build_filename (fx->state, "certificates", "killed",
+                                               "records.json", NULL);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *calls = NULL;
+  g_autofree char *stale_value = NULL;
+  g_autofree char *expected = NULL;
+  const char *gcertctl = g_getenv ("GCERTCTL");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) words = NULL;
+  GCertRenewResult *result;
+
+  /* the first run's hook never publishes: it waits for propagation */
+  first = g_strdup_printf ("[gcert]\nca = %s\nca-certificates = %s\nstate-dir = %s\n"
+                           "resolvers = %s\npropagation-timeout = 60s\n\n"
+                           "[dns hook]\nplugin = exec\nprogram = %s\n\n"
+                           "[certificate killed]\ndomains = killed.test\ndns = hook\n",
+                           pebble->directory_url, pebble->ca_certificates, fx->state,
+                           pebble->dns_server, silent);
+  g_assert_true (g_file_set_contents (conf_path, first, -1, &error));
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
+  proc = g_subprocess_launcher_spawn (launcher, &error, gcertctl, "--config", conf_path,
+                                      "renew", NULL);
+  g_assert_no_error (error);
+  iterate_until (stderr_says_waiting, err_path);
+  g_subprocess_force_exit (proc);
+  g_subprocess_wait (proc, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (journal, G_FILE_TEST_EXISTS));
+
+  calls = read_calls (fx);
+  words = g_strsplit_set (calls, " \n", -1);
+  g_assert_cmpstr (words[0], ==, "present");
+  stale_value = g_strdup (words[2]);
+
+  /* the next run (a hook that publishes) takes the old value out first */
+  working = write_hook (fx, pebble->challtestsrv_url);
+  second = g_strdup_printf ("[gcert]\nca = %s\nca-certificates = %s\nstate-dir = %s\n"
+                            "resolvers = %s\npropagation-timeout = 20s\n\n"
+                            "[dns hook]\nplugin = exec\nprogram = %s\n\n"
+                            "[certificate killed]\ndomains = killed.test\ndns = hook\n",
+                            pebble->directory_url, pebble->ca_certificates, fx->state,
+                            pebble->dns_server, working);
+  result = renew (fx, second);
+  g_assert_no_error (result->error);
+  g_assert_true (result->success);
+  g_assert_nonnull (strstr (fx->progress->str, "left by an interrupted run"));
+
+  g_free (calls);
+  calls = read_calls (fx);
+  expected = g_strdup_printf ("cleanup _acme-challenge.killed.test. %s\n", stale_value);
+  g_assert_nonnull (strstr (calls, expected));
+  g_assert_false (g_file_test (journal, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -515,6 +589,9 @@ main (int    argc,
               test_account_found_by_key, fixture_teardown);
   g_test_add ("/gcert/manager/account-key-exposed", Fixture, NULL, fixture_setup,
               test_account_key_exposed, fixture_teardown);
+
+  g_test_add ("/gcert/manager/records-of-killed-run", Fixture, NULL, fixture_setup,
+              test_records_of_killed_run, fixture_teardown);
 
   status = g_test_run ();
   gcert_test_pebble_stop (pebble);

@@ -1019,6 +1019,44 @@ test_list (Fixture       *fixture,
   g_assert_cmpstr (names[1], ==, "web");
 }
 
+static void
+test_records (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) none = NULL;
+  g_auto(GStrv) got = NULL;
+  g_auto(GStrv) after = NULL;
+  g_autofree char *dir = g_build_filename (fixture->state, "certificates", "web", NULL);
+  g_autofree char *path = g_build_filename (dir, "records.json", NULL);
+  const char *records[] = { "_acme-challenge.example.com.", "value-one",
+                            "_acme-challenge.example.com.", "value-two", NULL };
+  const char *empty[] = { NULL };
+
+  none = gcert_store_get_records (fixture->store, "web", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (none), ==, 0);
+
+  g_assert_true (gcert_store_set_records (fixture->store, "web", records, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (mode_of (dir, "records.json", NULL), ==, 0600);
+  got = gcert_store_get_records (fixture->store, "web", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_strv_equal ((const char * const *) got, records));
+
+  g_assert_true (gcert_store_set_records (fixture->store, "web", empty, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  after = gcert_store_get_records (fixture->store, "web", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (after), ==, 0);
+
+  /* a broken journal is an error, not silently empty */
+  g_assert_true (g_file_set_contents (path, "{\"not\": \"an array\"}", -1, NULL));
+  g_assert_null (gcert_store_get_records (fixture->store, "web", &error));
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1054,6 +1092,8 @@ main (int    argc,
               fixture_set_up, test_run_record_symlink, fixture_tear_down);
   g_test_add ("/gcert/store/pending", Fixture, NULL,
               fixture_set_up, test_pending, fixture_tear_down);
+  g_test_add ("/gcert/store/records", Fixture, NULL,
+              fixture_set_up, test_records, fixture_tear_down);
   g_test_add ("/gcert/store/account", Fixture, NULL,
               fixture_set_up, test_account, fixture_tear_down);
   g_test_add ("/gcert/store/list", Fixture, NULL,

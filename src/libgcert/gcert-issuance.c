@@ -68,6 +68,10 @@ typedef struct {
   GError            *failure;      /* held while the records are cleaned up */
   gboolean           cleaned;
 
+  GStrv              stale;        /* FQDN, VALUE pairs left by a killed run */
+  guint              stale_next;
+  GPtrArray         *stale_left;   /* pairs whose removal failed again */
+
   GCertKey          *cert_key;
   char              *chain_pem;
   guint              finalize_attempts;
@@ -90,6 +94,8 @@ issue_data_free (IssueData *data)
   g_clear_pointer (&data->work, g_ptr_array_unref);
   g_clear_error (&data->step_error);
   g_clear_error (&data->failure);
+  g_strfreev (data->stale);
+  g_clear_pointer (&data->stale_left, g_ptr_array_unref);
   g_clear_object (&data->cert_key);
   g_free (data->chain_pem);
   g_free (data);
@@ -216,6 +222,37 @@ validation_timed_out (IssueData *data)
          (gint64) data->validation_timeout * G_TIME_SPAN_SECOND;
 }
 
+/* --- the journal of TXT records -------------------------------------------- */
+
+/* Writes what exists (or may exist) in the DNS because of us: the records
+ * of this run still marked created, plus those a killed run left behind
+ * that we could not remove. */
+static void
+write_journal (IssueData *data,
+               gboolean   planned)
+{
+  g_autoptr(GPtrArray) pairs = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (data->store == NULL || data->name == NULL)
+    return;
+  for (guint i = 0; i < data->work->len; i++)
+    {
+      AuthzWork *work = g_ptr_array_index (data->work, i);
+
+      if (!planned && !work->created)
+        continue;
+      g_ptr_array_add (pairs, work->fqdn);
+      g_ptr_array_add (pairs, work->value);
+    }
+  for (guint i = 0; data->stale_left != NULL && i < data->stale_left->len; i++)
+    g_ptr_array_add (pairs, g_ptr_array_index (data->stale_left, i));
+  g_ptr_array_add (pairs, NULL);
+  if (!gcert_store_set_records (data->store, data->name,
+                                (const char * const *) pairs->pdata, &error))
+    g_warning ("%s: %s", data->name, error->message);
+}
+
 /* --- resume an order killed after finalize -------------------------------- */
 
 static gboolean
@@ -290,8 +327,73 @@ resume_cb (GObject      *source,
     }
 }
 
+static void issue_continue (GTask *task);
+static void remove_stale_next (GTask *task);
+
+static void
+stale_removed_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  IssueData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  const char *fqdn = data->stale[data->stale_next];
+  const char *value = data->stale[data->stale_next + 1];
+
+  if (!gcert_dns_provider_remove_record_finish (GCERT_DNS_PROVIDER (source), result, &error))
+    {
+      progress (task, _("warning: removing TXT record %s left by an interrupted run failed: %s"),
+                fqdn, error->message);
+      g_ptr_array_add (data->stale_left, g_strdup (fqdn));
+      g_ptr_array_add (data->stale_left, g_strdup (value));
+    }
+  data->stale_next += 2;
+  remove_stale_next (g_steal_pointer (&task));
+}
+
+static void
+remove_stale_next (GTask *task)
+{
+  IssueData *data = g_task_get_task_data (task);
+
+  if (data->stale[data->stale_next] == NULL)
+    {
+      write_journal (data, FALSE);
+      issue_continue (task);
+      return;
+    }
+  progress (task, _("removing TXT record %s left by an interrupted run"),
+            data->stale[data->stale_next]);
+  gcert_dns_provider_remove_record_async (data->provider, data->stale[data->stale_next],
+                                          data->stale[data->stale_next + 1], NULL,
+                                          stale_removed_cb, task);
+}
+
+/* Records of a run that was killed come out first: stale values at a
+ * name can crowd out the new ones (and a CA's validator). */
 static void
 issue_start (GTask *task)
+{
+  IssueData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (data->store != NULL && data->name != NULL)
+    {
+      data->stale = gcert_store_get_records (data->store, data->name, &error);
+      if (data->stale == NULL)
+        g_warning ("%s: %s", data->name, error->message);
+    }
+  if (data->stale != NULL && data->stale[0] != NULL && g_strv_length (data->stale) % 2 == 0)
+    {
+      remove_stale_next (task);
+      return;
+    }
+  issue_continue (task);
+}
+
+static void
+issue_continue (GTask *task)
 {
   IssueData *data = g_task_get_task_data (task);
   g_autofree char *url = NULL;
@@ -526,6 +628,8 @@ create_records (GTask *task)
       generate_key (task);
       return;
     }
+  /* journaled before they exist, so that a kill from here on is undone */
+  write_journal (data, TRUE);
   data->outstanding = data->work->len;
   for (guint i = 0; i < data->work->len; i++)
     {
@@ -828,6 +932,8 @@ cleanup_done (GTask *task)
 {
   IssueData *data = g_task_get_task_data (task);
 
+  if (data->work->len > 0)
+    write_journal (data, FALSE);
   data->cleaned = TRUE;
   if (data->failure != NULL)
     {
@@ -1231,6 +1337,7 @@ gcert_issue_async (const GCertIssueParams *params,
   data->progress = params->progress;
   data->progress_data = params->progress_data;
   data->work = g_ptr_array_new_with_free_func ((GDestroyNotify) authz_work_free);
+  data->stale_left = g_ptr_array_new_with_free_func (g_free);
   g_task_set_task_data (task, data, (GDestroyNotify) issue_data_free);
 
   issue_start (task);

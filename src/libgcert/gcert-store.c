@@ -1008,6 +1008,123 @@ gcert_store_clear_pending (GCertStore  *self,
   return sync_dir (dir, error);
 }
 
+/* ---- the journal of challenge records ---- */
+
+gboolean
+gcert_store_set_records (GCertStore          *self,
+                         const char          *name,
+                         const char * const  *records,
+                         GError             **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  guint n;
+
+  g_return_val_if_fail (GCERT_IS_STORE (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  n = records ? g_strv_length ((GStrv) records) : 0;
+  g_return_val_if_fail (n % 2 == 0, FALSE);
+
+  dir = ensure_cert_dir (self, name, error);
+  if (dir == NULL)
+    return FALSE;
+  path = g_build_filename (dir, "records.json", NULL);
+  if (n == 0)
+    {
+      if (g_unlink (path) < 0 && errno != ENOENT)
+        {
+          int errsv = errno;
+
+          g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
+                       _("cannot remove %s: %s"), path, g_strerror (errsv));
+          return FALSE;
+        }
+      return sync_dir (dir, error);
+    }
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n; i += 2)
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "fqdn");
+      json_builder_add_string_value (builder, records[i]);
+      json_builder_set_member_name (builder, "value");
+      json_builder_add_string_value (builder, records[i + 1]);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  return write_json (path, builder, 0600, error);
+}
+
+GStrv
+gcert_store_get_records (GCertStore  *self,
+                         const char  *name,
+                         GError     **error)
+{
+  g_autoptr(GStrvBuilder) out = g_strv_builder_new ();
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  JsonNode *root;
+  JsonArray *array;
+
+  g_return_val_if_fail (GCERT_IS_STORE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_name (name, error))
+    return NULL;
+  path = g_build_filename (self->path, "certificates", name, "records.json", NULL);
+  contents = read_small_file (path, &length, &local_error);
+  if (contents == NULL)
+    {
+      if (g_error_matches (local_error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND))
+        return g_strv_builder_end (out);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, contents, length, &local_error))
+    {
+      g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
+                   _("%s is not valid JSON: %s"), path, local_error->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
+    {
+      g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
+                   _("%s does not hold a JSON array"), path);
+      return NULL;
+    }
+  array = json_node_get_array (root);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      const char *fqdn = NULL;
+      const char *value = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element) ||
+          !get_json_string (json_node_get_object (element), path, "fqdn", &fqdn, error) ||
+          !get_json_string (json_node_get_object (element), path, "value", &value, error))
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
+                         _("%s: an entry is not an object"), path);
+          return NULL;
+        }
+      if (fqdn == NULL || value == NULL)
+        continue;
+      g_strv_builder_add (out, fqdn);
+      g_strv_builder_add (out, value);
+    }
+  return g_strv_builder_end (out);
+}
+
 /* ---- run records ---- */
 
 static void

@@ -36,6 +36,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GCertStoreLock, gcert_store_lock_free)
  *   certificates/NAME/run.json        the run record
  *   certificates/NAME/pending.json    an order being finalized (resume)
  *   certificates/NAME/pending.key     its key, 0600
+ *   certificates/NAME/records.json    TXT records created and not yet
+ *                                     removed (cleaned up by the next run)
  *   certificates/NAME/lock            flock(2) target
  *   live/NAME -> ../certificates/NAME/versions/N   (symlink, swapped
  *                                     atomically with rename(2))
@@ -102,6 +104,19 @@ gboolean    gcert_store_load_pending      (GCertStore   *self,
 gboolean    gcert_store_clear_pending     (GCertStore   *self,
                                            const char   *name,
                                            GError      **error);
+
+/* The journal of challenge TXT records: @records is a flat list of
+ * FQDN, VALUE pairs (NULL-terminated); an empty list removes the journal.
+ * Written before the records are created, so that a run killed while they
+ * exist lets the next run remove them. */
+gboolean    gcert_store_set_records       (GCertStore          *self,
+                                           const char          *name,
+                                           const char * const  *records,
+                                           GError             **error);
+/* the journal as written; an empty list when there is none */
+GStrv       gcert_store_get_records       (GCertStore          *self,
+                                           const char          *name,
+                                           GError             **error);
 
 /* run records (GCERT_ERROR_NOT_FOUND when none) */
 gboolean        gcert_store_save_run_record (GCertStore           *self,
