@@ -6,21 +6,6 @@
 
 #include "gcert-test-util.h"
 
-static GCertKey *shared_keys[GCERT_KEY_TYPE_RSA_4096 + 1];
-
-static GCertKey *
-get_key (GCertKeyType type)
-{
-  if (shared_keys[type] == NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      shared_keys[type] = gcert_key_generate (type, &error);
-      g_assert_no_error (error);
-    }
-  return shared_keys[type];
-}
-
 static GCertCertificate *
 parse (const char *pem)
 {
@@ -49,7 +34,7 @@ issue (GCertKey            *key,
 static void
 test_certificate_parse (void)
 {
-  GCertKey *key = get_key (GCERT_KEY_TYPE_EC_256);
+  GCertKey *key = gcert_test_get_key (GCERT_KEY_TYPE_EC_256);
   const char *names[] = { "www.example.org", "Example.ORG", "*.example.org",
                           "example.org", NULL };
   const char *expected[] = { "*.example.org", "example.org", "www.example.org",
@@ -114,7 +99,7 @@ test_certificate_parse (void)
 static void
 test_certificate_crlf (void)
 {
-  GCertKey *key = get_key (GCERT_KEY_TYPE_EC_256);
+  GCertKey *key = gcert_test_get_key (GCERT_KEY_TYPE_EC_256);
   const char *names[] = { "example.org", NULL };
   g_autofree char *pem = issue (key, names, NULL);
   g_auto(GStrv) lines = g_strsplit (pem, "\n", -1);
@@ -129,7 +114,7 @@ static void
 check_key_type (gconstpointer data)
 {
   GCertKeyType type = GPOINTER_TO_UINT (data);
-  GCertKey *key = get_key (type);
+  GCertKey *key = gcert_test_get_key (type);
   const char *names[] = { "example.net", NULL };
   g_autofree char *pem = issue (key, names, NULL);
   g_autoptr(GCertCertificate) cert = parse (pem);
@@ -144,7 +129,7 @@ static void
 test_certificate_matches_key (void)
 {
   const char *names[] = { "example.org", NULL };
-  g_autofree char *pem = issue (get_key (GCERT_KEY_TYPE_EC_256), names, NULL);
+  g_autofree char *pem = issue (gcert_test_get_key (GCERT_KEY_TYPE_EC_256), names, NULL);
   g_autoptr(GCertCertificate) cert = parse (pem);
   g_autoptr(GError) error = NULL;
   g_autoptr(GCertKey) other = gcert_key_generate (GCERT_KEY_TYPE_EC_256, &error);
@@ -152,13 +137,13 @@ test_certificate_matches_key (void)
   g_autofree char *key_pem = NULL;
 
   g_assert_no_error (error);
-  g_assert_true (gcert_certificate_matches_key (cert, get_key (GCERT_KEY_TYPE_EC_256)));
+  g_assert_true (gcert_certificate_matches_key (cert, gcert_test_get_key (GCERT_KEY_TYPE_EC_256)));
   g_assert_false (gcert_certificate_matches_key (cert, other));
-  g_assert_false (gcert_certificate_matches_key (cert, get_key (GCERT_KEY_TYPE_EC_384)));
-  g_assert_false (gcert_certificate_matches_key (cert, get_key (GCERT_KEY_TYPE_RSA_2048)));
+  g_assert_false (gcert_certificate_matches_key (cert, gcert_test_get_key (GCERT_KEY_TYPE_EC_384)));
+  g_assert_false (gcert_certificate_matches_key (cert, gcert_test_get_key (GCERT_KEY_TYPE_RSA_2048)));
 
   /* the same key read back from disk still matches */
-  key_pem = gcert_key_to_pem (get_key (GCERT_KEY_TYPE_EC_256), &error);
+  key_pem = gcert_key_to_pem (gcert_test_get_key (GCERT_KEY_TYPE_EC_256), &error);
   g_assert_no_error (error);
   reloaded = gcert_key_new_from_pem (key_pem, -1, &error);
   g_assert_no_error (error);
@@ -169,7 +154,7 @@ static void
 test_certificate_check_names (void)
 {
   const char *names[] = { "a.example", "b.example", "*.c.example", NULL };
-  g_autofree char *pem = issue (get_key (GCERT_KEY_TYPE_EC_256), names, NULL);
+  g_autofree char *pem = issue (gcert_test_get_key (GCERT_KEY_TYPE_EC_256), names, NULL);
   g_autoptr(GCertCertificate) cert = parse (pem);
   const char *same[] = { "*.C.example", "B.EXAMPLE", "a.example", "b.example", NULL };
   const char *fewer[] = { "a.example", "b.example", NULL };
@@ -206,7 +191,7 @@ test_certificate_check_names (void)
 static void
 test_certificate_verify_chain (void)
 {
-  GCertKey *key = get_key (GCERT_KEY_TYPE_EC_256);
+  GCertKey *key = gcert_test_get_key (GCERT_KEY_TYPE_EC_256);
   const char *names[] = { "example.org", NULL };
   g_autofree char *ca_pem = NULL;
   g_autofree char *other_ca_pem = NULL;
@@ -255,7 +240,7 @@ test_certificate_verify_chain (void)
 static void
 test_certificate_verify_dates (void)
 {
-  GCertKey *key = get_key (GCERT_KEY_TYPE_EC_256);
+  GCertKey *key = gcert_test_get_key (GCERT_KEY_TYPE_EC_256);
   const char *names[] = { "example.org", NULL };
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr(GDateTime) long_ago = g_date_time_add_days (now, -100);
@@ -363,7 +348,7 @@ assert_rejected (const char *pem,
 static void
 test_certificate_garbage (void)
 {
-  GCertKey *key = get_key (GCERT_KEY_TYPE_EC_256);
+  GCertKey *key = gcert_test_get_key (GCERT_KEY_TYPE_EC_256);
   const char *names[] = { "example.org", NULL };
   g_autofree char *pem = issue (key, names, NULL);
   g_autoptr(GCertCertificate) cert = parse (pem);
@@ -425,7 +410,7 @@ static void
 test_certificate_long_chain (void)
 {
   const char *names[] = { "example.org", NULL };
-  g_autofree char *pem = issue (get_key (GCERT_KEY_TYPE_EC_256), names, NULL);
+  g_autofree char *pem = issue (gcert_test_get_key (GCERT_KEY_TYPE_EC_256), names, NULL);
   g_autoptr(GString) many = g_string_new (NULL);
 
   for (guint i = 0; i < 20; i++)
@@ -460,7 +445,6 @@ main (int    argc,
 
   rc = g_test_run ();
 
-  for (guint i = 0; i < G_N_ELEMENTS (shared_keys); i++)
-    g_clear_object (&shared_keys[i]);
+  gcert_test_clear_keys ();
   return rc;
 }

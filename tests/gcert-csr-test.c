@@ -6,21 +6,6 @@
 #include "gcert-crypto-private.h"
 #include "gcert-test-util.h"
 
-static GCertKey *shared_keys[GCERT_KEY_TYPE_RSA_4096 + 1];
-
-static GCertKey *
-get_key (GCertKeyType type)
-{
-  if (shared_keys[type] == NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      shared_keys[type] = gcert_key_generate (type, &error);
-      g_assert_no_error (error);
-    }
-  return shared_keys[type];
-}
-
 static gnutls_x509_crq_t
 parse_csr (GBytes *der)
 {
@@ -78,7 +63,7 @@ static void
 check_csr (gconstpointer data)
 {
   GCertKeyType type = GPOINTER_TO_UINT (data);
-  GCertKey *key = get_key (type);
+  GCertKey *key = gcert_test_get_key (type);
   const char *domains[] = { "example.org", "*.example.org", "WWW.Example.ORG",
                             "xn--bcher-kva.example", NULL };
   const char *expected[] = { "example.org", "*.example.org", "www.example.org",
@@ -122,7 +107,7 @@ check_csr (gconstpointer data)
 static void
 test_csr_duplicates (void)
 {
-  GCertKey *key = get_key (GCERT_KEY_TYPE_EC_256);
+  GCertKey *key = gcert_test_get_key (GCERT_KEY_TYPE_EC_256);
   const char *domains[] = { "b.example", "a.example", "B.EXAMPLE", "a.example", NULL };
   const char *expected[] = { "b.example", "a.example", NULL };
   g_autoptr(GError) error = NULL;
@@ -140,7 +125,7 @@ test_csr_duplicates (void)
 static void
 test_csr_many_names (void)
 {
-  GCertKey *key = get_key (GCERT_KEY_TYPE_EC_256);
+  GCertKey *key = gcert_test_get_key (GCERT_KEY_TYPE_EC_256);
   g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) der = NULL;
@@ -162,7 +147,7 @@ test_csr_many_names (void)
 static void
 test_csr_invalid_names (void)
 {
-  GCertKey *key = get_key (GCERT_KEY_TYPE_EC_256);
+  GCertKey *key = gcert_test_get_key (GCERT_KEY_TYPE_EC_256);
   const char *empty_list[] = { NULL };
   const char * const bad[] = {
     "",
@@ -210,7 +195,6 @@ main (int    argc,
 
   rc = g_test_run ();
 
-  for (guint i = 0; i < G_N_ELEMENTS (shared_keys); i++)
-    g_clear_object (&shared_keys[i]);
+  gcert_test_clear_keys ();
   return rc;
 }

@@ -14,21 +14,6 @@
   "bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
 #define RFC7638_THUMBPRINT "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
 
-static GCertKey *shared_keys[GCERT_KEY_TYPE_RSA_2048 + 1];
-
-static GCertKey *
-get_key (GCertKeyType type)
-{
-  if (shared_keys[type] == NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      shared_keys[type] = gcert_key_generate (type, &error);
-      g_assert_no_error (error);
-    }
-  return shared_keys[type];
-}
-
 static JsonNode *
 parse_json (const char *text)
 {
@@ -232,7 +217,7 @@ check_jws (const char   *jws_text,
 static void
 check_sign_jwk (gconstpointer data)
 {
-  GCertKey *key = get_key (GPOINTER_TO_UINT (data));
+  GCertKey *key = gcert_test_get_key (GPOINTER_TO_UINT (data));
   const char *url = "https://acme.example/acme/new-account";
   const char *payload = "{\"termsOfServiceAgreed\":true,\"contact\":[\"mailto:a@example.org\"]}";
   g_autoptr(GError) error = NULL;
@@ -247,7 +232,7 @@ check_sign_jwk (gconstpointer data)
 static void
 check_sign_kid (gconstpointer data)
 {
-  GCertKey *key = get_key (GPOINTER_TO_UINT (data));
+  GCertKey *key = gcert_test_get_key (GPOINTER_TO_UINT (data));
   const char *url = "https://acme.example/acme/new-order";
   const char *kid = "https://acme.example/acme/acct/1234";
   const char *payload = "{\"identifiers\":[{\"type\":\"dns\",\"value\":\"*.example.org\"}]}";
@@ -263,7 +248,7 @@ check_sign_kid (gconstpointer data)
 static void
 test_jose_post_as_get (void)
 {
-  GCertKey *key = get_key (GCERT_KEY_TYPE_EC_256);
+  GCertKey *key = gcert_test_get_key (GCERT_KEY_TYPE_EC_256);
   const char *url = "https://acme.example/acme/order/1";
   const char *kid = "https://acme.example/acme/acct/1";
   g_autoptr(GError) error = NULL;
@@ -287,7 +272,7 @@ test_jose_post_as_get (void)
 static void
 test_jose_no_nonce (void)
 {
-  GCertKey *key = get_key (GCERT_KEY_TYPE_EC_256);
+  GCertKey *key = gcert_test_get_key (GCERT_KEY_TYPE_EC_256);
   g_autoptr(GError) error = NULL;
   g_autofree char *jws = NULL;
   g_autoptr(JsonObject) header = NULL;
@@ -301,7 +286,7 @@ test_jose_no_nonce (void)
 static void
 test_jose_escaping (void)
 {
-  GCertKey *key = get_key (GCERT_KEY_TYPE_EC_256);
+  GCertKey *key = gcert_test_get_key (GCERT_KEY_TYPE_EC_256);
   const char *url = "https://acme.example/a\"b\\c?d=1&e=\xc3\xa9";
   const char *nonce = "n\"once";
   g_autoptr(GError) error = NULL;
@@ -347,7 +332,7 @@ sha256_b64url (const char *text)
 static void
 test_jose_thumbprint_ec (void)
 {
-  GCertKey *key = get_key (GCERT_KEY_TYPE_EC_384);
+  GCertKey *key = gcert_test_get_key (GCERT_KEY_TYPE_EC_384);
   g_autoptr(JsonNode) jwk = gcert_key_get_jwk (key);
   JsonObject *object = json_node_get_object (jwk);
   const char *x = json_object_get_string_member (object, "x");
@@ -410,7 +395,7 @@ test_jose_thumbprint_invalid (void)
 static void
 test_jose_dns01 (void)
 {
-  GCertKey *key = get_key (GCERT_KEY_TYPE_EC_256);
+  GCertKey *key = gcert_test_get_key (GCERT_KEY_TYPE_EC_256);
   const char *token = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
   g_autofree char *thumb = gcert_key_get_thumbprint (key);
   g_autofree char *key_authz = g_strconcat (token, ".", thumb, NULL);
@@ -421,7 +406,7 @@ test_jose_dns01 (void)
   g_assert_cmpstr (value, ==, expected);
   g_assert_cmpuint (strlen (value), ==, 43);
 
-  other = gcert_jose_dns01_value (get_key (GCERT_KEY_TYPE_RSA_2048), token);
+  other = gcert_jose_dns01_value (gcert_test_get_key (GCERT_KEY_TYPE_RSA_2048), token);
   g_assert_cmpstr (other, !=, value);
 }
 
@@ -460,7 +445,6 @@ main (int    argc,
 
   rc = g_test_run ();
 
-  for (guint i = 0; i < G_N_ELEMENTS (shared_keys); i++)
-    g_clear_object (&shared_keys[i]);
+  gcert_test_clear_keys ();
   return rc;
 }

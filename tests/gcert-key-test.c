@@ -6,23 +6,6 @@
 #include "gcert-crypto-private.h"
 #include "gcert-test-util.h"
 
-/* RSA-4096 generation takes seconds: made once, on first use */
-static GCertKey *shared_keys[GCERT_KEY_TYPE_RSA_4096 + 1];
-
-static GCertKey *
-get_key (GCertKeyType type)
-{
-  if (shared_keys[type] == NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      shared_keys[type] = gcert_key_generate (type, &error);
-      g_assert_no_error (error);
-      g_assert_nonnull (shared_keys[type]);
-    }
-  return shared_keys[type];
-}
-
 static GBytes *
 decode_member (JsonObject *object,
                const char *name)
@@ -101,7 +84,7 @@ static void
 check_generated (gconstpointer data)
 {
   GCertKeyType type = GPOINTER_TO_UINT (data);
-  GCertKey *key = get_key (type);
+  GCertKey *key = gcert_test_get_key (type);
   g_autoptr(gnutls_pubkey_st) pubkey = NULL;
   static const char * const algs[] = {
     "ES256", "ES384", "RS256", "RS256", "RS256",
@@ -188,7 +171,7 @@ static void
 check_pem_roundtrip (gconstpointer data)
 {
   GCertKeyType type = GPOINTER_TO_UINT (data);
-  GCertKey *key = get_key (type);
+  GCertKey *key = gcert_test_get_key (type);
   g_autoptr(GError) error = NULL;
   g_autoptr(GCertKey) again = NULL;
   g_autofree char *pem = NULL;
@@ -235,7 +218,7 @@ static void
 check_pem_traditional (gconstpointer data)
 {
   GCertKeyType type = GPOINTER_TO_UINT (data);
-  GCertKey *key = get_key (type);
+  GCertKey *key = gcert_test_get_key (type);
   g_autoptr(gnutls_x509_privkey_int) x509 = NULL;
   g_auto(gnutls_datum_t) out = { NULL, 0 };
   g_autoptr(GError) error = NULL;
@@ -295,7 +278,7 @@ generate_other_key_pem (gnutls_pk_algorithm_t pk,
 static void
 test_key_pem_garbage (void)
 {
-  GCertKey *key = get_key (GCERT_KEY_TYPE_EC_256);
+  GCertKey *key = gcert_test_get_key (GCERT_KEY_TYPE_EC_256);
   g_autoptr(GError) error = NULL;
   g_autofree char *pem = gcert_key_to_pem (key, &error);
   g_autofree char *truncated = NULL;
@@ -364,7 +347,7 @@ static void
 check_jwk (gconstpointer data)
 {
   GCertKeyType type = GPOINTER_TO_UINT (data);
-  GCertKey *key = get_key (type);
+  GCertKey *key = gcert_test_get_key (type);
   g_autoptr(JsonNode) jwk = gcert_key_get_jwk (key);
   g_autoptr(gnutls_pubkey_st) pubkey = gcert_key_dup_pubkey (key, NULL);
   g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -462,7 +445,7 @@ static void
 check_sign (gconstpointer data)
 {
   GCertKeyType type = GPOINTER_TO_UINT (data);
-  GCertKey *key = get_key (type);
+  GCertKey *key = gcert_test_get_key (type);
   static const gsize sizes[] = { 64, 96, 256, 384, 512 };
   static const guint8 message[] = "eyJhbGciOiJFUzI1NiJ9.eyJmb28iOiJiYXIifQ";
   guint8 tampered[sizeof message];
@@ -500,7 +483,7 @@ check_sign (gconstpointer data)
 static void
 test_key_sign_other_key (void)
 {
-  GCertKey *a = get_key (GCERT_KEY_TYPE_EC_256);
+  GCertKey *a = gcert_test_get_key (GCERT_KEY_TYPE_EC_256);
   g_autoptr(GError) error = NULL;
   g_autoptr(GCertKey) b = gcert_key_generate (GCERT_KEY_TYPE_EC_256, &error);
   g_autoptr(GBytes) signature = NULL;
@@ -551,7 +534,6 @@ main (int    argc,
 
   rc = g_test_run ();
 
-  for (guint i = 0; i < G_N_ELEMENTS (shared_keys); i++)
-    g_clear_object (&shared_keys[i]);
+  gcert_test_clear_keys ();
   return rc;
 }

@@ -367,3 +367,27 @@ gcert_test_wait_for (GAsyncResult **slot)
     g_main_context_iteration (NULL, TRUE);
   return *slot;
 }
+
+static GCertKey *test_keys[GCERT_KEY_TYPE_RSA_4096 + 1];
+
+GCertKey *
+gcert_test_get_key (GCertKeyType type)
+{
+  g_assert_cmpuint (type, <, G_N_ELEMENTS (test_keys));
+  if (test_keys[type] == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      test_keys[type] = gcert_key_generate (type, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (test_keys[type]);
+    }
+  return test_keys[type];
+}
+
+void
+gcert_test_clear_keys (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (test_keys); i++)
+    g_clear_object (&test_keys[i]);
+}

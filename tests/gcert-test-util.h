@@ -29,6 +29,11 @@ char     *gcert_test_issue_certificate  (GCertKey            *key,
                                          GDateTime           *not_after,
                                          char               **out_ca_pem);
 
+/* One key of each type per test program, made on first use (RSA-4096 takes
+ * seconds); gcert_test_clear_keys() drops them. */
+GCertKey *gcert_test_get_key    (GCertKeyType type);
+void      gcert_test_clear_keys (void);
+
 /* A GAsyncReadyCallback that stores a reference to the result in the
  * GAsyncResult* slot given as user data (which must be NULL before). */
 void          gcert_test_result_cb (GObject       *source_object,
