@@ -84,6 +84,23 @@ write_hook (Fixture    *fx,
   return g_steal_pointer (&path);
 }
 
+/* A config with the exec hook @hook as [dns hook] and one certificate. */
+static char *
+hook_config (Fixture    *fx,
+             const char *resolver,
+             const char *propagation_timeout,
+             const char *hook,
+             const char *name,
+             const char *domains)
+{
+  return g_strdup_printf ("[gcert]\nca = %s\nca-certificates = %s\nstate-dir = %s\n"
+                          "resolvers = %s\npropagation-timeout = %s\n\n"
+                          "[dns hook]\nplugin = exec\nprogram = %s\n\n"
+                          "[certificate %s]\ndomains = %s\ndns = hook\n",
+                          pebble->directory_url, pebble->ca_certificates, fx->state,
+                          resolver, propagation_timeout, hook, name, domains);
+}
+
 static void
 renewed_cb (GObject      *source,
             GAsyncResult *result,
@@ -231,12 +248,7 @@ test_ca_error_reaches_user (Fixture       *fx,
   g_autofree char *calls = NULL;
   GCertRenewResult *result;
 
-  config = g_strdup_printf ("[gcert]\nca = %s\nca-certificates = %s\nstate-dir = %s\n"
-                            "resolvers = %s\npropagation-timeout = 20s\n\n"
-                            "[dns hook]\nplugin = exec\nprogram = %s\n\n"
-                            "[certificate refused]\ndomains = refused.test\ndns = hook\n",
-                            pebble->directory_url, pebble->ca_certificates, fx->state,
-                            other->dns, hook);
+  config = hook_config (fx, other->dns, "20s", hook, "refused", "refused.test");
   result = renew (fx, config);
   challtestsrv_stop (other);
 
@@ -271,12 +283,7 @@ test_cancel_cleans_up (Fixture       *fx,
    * we cancel it there */
   hook = write_hook (fx, NULL);
   fx->cancel_on = g_strdup ("waiting for TXT record");
-  config = g_strdup_printf ("[gcert]\nca = %s\nca-certificates = %s\nstate-dir = %s\n"
-                            "resolvers = %s\npropagation-timeout = 60s\n\n"
-                            "[dns hook]\nplugin = exec\nprogram = %s\n\n"
-                            "[certificate cancelled]\ndomains = cancelled.test;*.cancelled.test\ndns = hook\n",
-                            pebble->directory_url, pebble->ca_certificates, fx->state,
-                            pebble->dns_server, hook);
+  config = hook_config (fx, pebble->dns_server, "60s", hook, "cancelled", "cancelled.test;*.cancelled.test");
   result = renew (fx, config);
 
   g_assert_false (result->success);
@@ -296,12 +303,7 @@ test_propagation_timeout (Fixture       *fx,
   g_autofree char *calls = NULL;
   GCertRenewResult *result;
 
-  config = g_strdup_printf ("[gcert]\nca = %s\nca-certificates = %s\nstate-dir = %s\n"
-                            "resolvers = %s\npropagation-timeout = 2s\n\n"
-                            "[dns hook]\nplugin = exec\nprogram = %s\n\n"
-                            "[certificate late]\ndomains = late.test\ndns = hook\n",
-                            pebble->directory_url, pebble->ca_certificates, fx->state,
-                            pebble->dns_server, hook);
+  config = hook_config (fx, pebble->dns_server, "2s", hook, "late", "late.test");
   result = renew (fx, config);
 
   g_assert_false (result->success);
@@ -519,12 +521,7 @@ test_records_of_killed_run (Fixture       *fx,
   GCertRenewResult *result;
 
   /* the first run's hook never publishes: it waits for propagation */
-  first = g_strdup_printf ("[gcert]\nca = %s\nca-certificates = %s\nstate-dir = %s\n"
-                           "resolvers = %s\npropagation-timeout = 60s\n\n"
-                           "[dns hook]\nplugin = exec\nprogram = %s\n\n"
-                           "[certificate killed]\ndomains = killed.test\ndns = hook\n",
-                           pebble->directory_url, pebble->ca_certificates, fx->state,
-                           pebble->dns_server, silent);
+  first = hook_config (fx, pebble->dns_server, "60s", silent, "killed", "killed.test");
   g_assert_true (g_file_set_contents (conf_path, first, -1, &error));
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
@@ -544,12 +541,7 @@ test_records_of_killed_run (Fixture       *fx,
 
   /* the next run (a hook that publishes) takes the old value out first */
   working = write_hook (fx, pebble->challtestsrv_url);
-  second = g_strdup_printf ("[gcert]\nca = %s\nca-certificates = %s\nstate-dir = %s\n"
-                            "resolvers = %s\npropagation-timeout = 20s\n\n"
-                            "[dns hook]\nplugin = exec\nprogram = %s\n\n"
-                            "[certificate killed]\ndomains = killed.test\ndns = hook\n",
-                            pebble->directory_url, pebble->ca_certificates, fx->state,
-                            pebble->dns_server, working);
+  second = hook_config (fx, pebble->dns_server, "20s", working, "killed", "killed.test");
   result = renew (fx, second);
   g_assert_no_error (result->error);
   g_assert_true (result->success);

@@ -179,9 +179,11 @@ read_small_file (const char  *path,
   return g_steal_pointer (&contents);
 }
 
-static JsonObject *
-read_json_object (const char  *path,
-                  GError     **error)
+/* The root of a small JSON file of ours, which must be of @type. */
+static JsonNode *
+read_json (const char  *path,
+           JsonNodeType type,
+           GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
@@ -199,13 +201,24 @@ read_json_object (const char  *path,
       return NULL;
     }
   root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (root == NULL || JSON_NODE_TYPE (root) != type)
     {
       g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
-                   _("%s does not hold a JSON object"), path);
+                   type == JSON_NODE_ARRAY ? _("%s does not hold a JSON array")
+                                           : _("%s does not hold a JSON object"),
+                   path);
       return NULL;
     }
-  return json_object_ref (json_node_get_object (root));
+  return json_parser_steal_root (parser);
+}
+
+static JsonObject *
+read_json_object (const char  *path,
+                  GError     **error)
+{
+  g_autoptr(JsonNode) root = read_json (path, JSON_NODE_OBJECT, error);
+
+  return root ? json_object_ref (json_node_get_object (root)) : NULL;
 }
 
 static gboolean
@@ -1065,12 +1078,9 @@ gcert_store_get_records (GCertStore  *self,
                          GError     **error)
 {
   g_autoptr(GStrvBuilder) out = g_strv_builder_new ();
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) root = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-  JsonNode *root;
   JsonArray *array;
 
   g_return_val_if_fail (GCERT_IS_STORE (self), NULL);
@@ -1080,25 +1090,12 @@ gcert_store_get_records (GCertStore  *self,
   if (!check_name (name, error))
     return NULL;
   path = g_build_filename (self->path, "certificates", name, "records.json", NULL);
-  contents = read_small_file (path, &length, &local_error);
-  if (contents == NULL)
+  root = read_json (path, JSON_NODE_ARRAY, &local_error);
+  if (root == NULL)
     {
       if (g_error_matches (local_error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND))
         return g_strv_builder_end (out);
       g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, contents, length, &local_error))
-    {
-      g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
-                   _("%s is not valid JSON: %s"), path, local_error->message);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
-    {
-      g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
-                   _("%s does not hold a JSON array"), path);
       return NULL;
     }
   array = json_node_get_array (root);
