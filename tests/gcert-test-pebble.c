@@ -448,6 +448,7 @@ clear_urls (GCertTestPebble *pebble)
   g_clear_pointer (&pebble->management_url, g_free);
   g_clear_pointer (&pebble->challtestsrv_url, g_free);
   g_clear_pointer (&pebble->dns_server, g_free);
+  g_clear_pointer (&pebble->validation_dns, g_free);
 }
 
 static gboolean
@@ -476,6 +477,8 @@ start_once (GCertTestPebble               *pebble,
 
   clear_urls (pebble);
   pebble->dns_server = g_strdup_printf ("127.0.0.1:%u", dns_port);
+  pebble->validation_dns = g_strdup (options->dns_server != NULL ? options->dns_server
+                                                                  : pebble->dns_server);
   pebble->challtestsrv_url = g_strdup_printf ("http://127.0.0.1:%u", challtestsrv_port);
   pebble->directory_url = g_strdup_printf ("https://127.0.0.1:%u/dir", pebble_port);
   pebble->management_url = g_strdup_printf ("https://127.0.0.1:%u", management_port);
@@ -514,7 +517,7 @@ start_once (GCertTestPebble               *pebble,
     const char *argv[] = {
       "pebble",
       "-config", config_path,
-      "-dnsserver", pebble->dns_server,
+      "-dnsserver", pebble->validation_dns,
       options->strict ? "-strict" : NULL,
       NULL
     };
@@ -750,7 +753,7 @@ gcert_test_pebble_config (GCertTestPebble *pebble,
                           "plugin = challtestsrv\n"
                           "url = %s\n",
                           pebble->directory_url, pebble->ca_certificates,
-                          state_dir, pebble->dns_server,
+                          state_dir, pebble->validation_dns,
                           pebble->challtestsrv_url);
   if (extra != NULL && *extra != '\0')
     {

@@ -12,9 +12,12 @@ typedef struct {
   int      nonce_reject;   /* percent of good nonces rejected; -1: Pebble's default (5) */
   int      authz_reuse;    /* percent; -1: Pebble's default (50) */
   gboolean strict;         /* -strict */
+  /* "HOST:PORT" Pebble's validator asks for DNS-01 TXT records (a real
+   * authoritative server); NULL: the challtestsrv started with it */
+  const char *dns_server;
 } GCertTestPebbleOptions;
 
-#define GCERT_TEST_PEBBLE_OPTIONS_INIT { -1, -1, FALSE }
+#define GCERT_TEST_PEBBLE_OPTIONS_INIT { -1, -1, FALSE, NULL }
 
 typedef struct {
   char   *tmpdir;
@@ -22,7 +25,8 @@ typedef struct {
   char   *management_url;    /* https://127.0.0.1:PORT (roots, intermediates) */
   char   *ca_certificates;   /* PEM file that signs Pebble's own TLS certificate */
   char   *challtestsrv_url;  /* http://127.0.0.1:PORT (management API) */
-  char   *dns_server;        /* "127.0.0.1:PORT": challtestsrv's DNS, Pebble's -dnsserver */
+  char   *dns_server;        /* "127.0.0.1:PORT": challtestsrv's DNS */
+  char   *validation_dns;    /* Pebble's -dnsserver: options->dns_server or @dns_server */
   /* private */
   GPid    pebble_pid;
   GPid    challtestsrv_pid;
@@ -51,7 +55,8 @@ gboolean         gcert_test_pebble_clear_txt (GCertTestPebble             *pebbl
                                               const char                   *host,
                                               GError                      **error);
 /* A config file text pointing at this Pebble: [gcert] with ca,
- * ca-certificates, state-dir (@state_dir), resolvers, propagation-timeout,
+ * ca-certificates, state-dir (@state_dir), resolvers (@validation_dns),
+ * propagation-timeout,
  * and [dns test] using the challtestsrv plugin. @extra is appended. */
 char            *gcert_test_pebble_config    (GCertTestPebble             *pebble,
                                               const char                   *state_dir,

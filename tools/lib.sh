@@ -21,6 +21,11 @@ GCERT_PACKAGES=(
   valgrind
   dnsutils
   knot
+  knot-dnsutils
+  bind9
+  pdns-server
+  pdns-backend-sqlite3
+  sqlite3
   curl
   ca-certificates
 )

@@ -27,7 +27,12 @@ static const char * const gcert_group_keys[] = {
 };
 
 static const char * const certificate_group_keys[] = {
-  "domains", "dns", "key-type", "renew-before", "renew-every", NULL
+  "domains", "dns", "key-type", "renew-before", "renew-every", "challenge-alias", NULL
+};
+
+/* the keys of a [dns NAME] group that the core reads; plugins read the rest */
+static const char * const dns_group_common_keys[] = {
+  "plugin", "zones", "challenge-alias", NULL
 };
 
 #define KEY_TYPES_TEXT "ec-256, ec-384, rsa-2048, rsa-3072, rsa-4096"
@@ -371,6 +376,8 @@ settings_for_group (GCertConfig *self,
   settings = gcert_settings_new (self->keyfile, group, info->file, info->line,
                                  info->origins);
   gcert_settings_set_base_dir (settings, self->base_dir);
+  if (g_str_has_prefix (group, "dns "))
+    gcert_settings_set_common_keys (settings, dns_group_common_keys);
   return settings;
 }
 

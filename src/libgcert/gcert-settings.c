@@ -21,6 +21,7 @@ struct _GCertSettings
   guint       group_line;
   GHashTable *origins;   /* key -> "FILE:LINE" */
   char       *base_dir;
+  GStrv       common_keys;  /* read by the core, allowed in every check */
 };
 
 G_DEFINE_TYPE (GCertSettings, gcert_settings, G_TYPE_OBJECT)
@@ -35,6 +36,7 @@ gcert_settings_finalize (GObject *object)
   g_free (self->group);
   g_free (self->file);
   g_free (self->base_dir);
+  g_strfreev (self->common_keys);
 
   G_OBJECT_CLASS (gcert_settings_parent_class)->finalize (object);
 }
@@ -87,6 +89,16 @@ gcert_settings_set_base_dir (GCertSettings *self,
 
   g_free (self->base_dir);
   self->base_dir = g_strdup (base_dir);
+}
+
+void
+gcert_settings_set_common_keys (GCertSettings      *self,
+                                const char * const *keys)
+{
+  g_return_if_fail (GCERT_IS_SETTINGS (self));
+
+  g_strfreev (self->common_keys);
+  self->common_keys = g_strdupv ((GStrv) keys);
 }
 
 const char *
@@ -202,9 +214,22 @@ gcert_settings_check_keys (GCertSettings      *self,
   keys = g_key_file_get_keys (self->keyfile, self->group, NULL, NULL);
   for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
     {
-      if (!g_strv_contains (allowed, keys[i]))
+      if (!g_strv_contains (allowed, keys[i]) &&
+          (self->common_keys == NULL ||
+           !g_strv_contains ((const char * const *) self->common_keys, keys[i])))
         {
-          g_autofree char *list = g_strjoinv (", ", (char **) allowed);
+          g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+          g_auto(GStrv) known = NULL;
+          g_autofree char *list = NULL;
+
+          g_strv_builder_addv (builder, (const char **) allowed);
+          for (guint j = 0; self->common_keys != NULL && self->common_keys[j] != NULL; j++)
+            {
+              if (!g_strv_contains (allowed, self->common_keys[j]))
+                g_strv_builder_add (builder, self->common_keys[j]);
+            }
+          known = g_strv_builder_end (builder);
+          list = g_strjoinv (", ", known);
 
           gcert_settings_set_error (self, error, keys[i],
                                     _("unknown key (known keys: %s)"), list);

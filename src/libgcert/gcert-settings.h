@@ -82,4 +82,10 @@ GCertSettings *gcert_settings_new (GKeyFile   *keyfile,
 void           gcert_settings_set_base_dir (GCertSettings *self,
                                             const char    *base_dir);
 
+/* Private to the library: keys the core reads from this group (such as
+ * `plugin` and `zones` of a [dns] group), which gcert_settings_check_keys()
+ * allows whatever a plugin lists. */
+void           gcert_settings_set_common_keys (GCertSettings      *self,
+                                               const char * const *keys);
+
 G_END_DECLS
