@@ -35,6 +35,10 @@ static const char * const dns_group_common_keys[] = {
   "plugin", "zones", "challenge-alias", NULL
 };
 
+static const char * const deploy_group_common_keys[] = {
+  "plugin", NULL
+};
+
 #define KEY_TYPES_TEXT "ec-256, ec-384, rsa-2048, rsa-3072, rsa-4096"
 
 typedef struct {
@@ -66,6 +70,9 @@ struct _GCertConfig
   guint        max_retry_after;
   GPtrArray   *certificates;   /* GCertCertificateConfig */
   GPtrArray   *dns_names;
+  GHashTable  *dns_zones;      /* dns name → GStrv, lowercase, no trailing dot */
+  GHashTable  *dns_aliases;    /* dns name → challenge alias */
+  GPtrArray   *deploy_names;
 };
 
 G_DEFINE_TYPE (GCertConfig, gcert_config, G_TYPE_OBJECT)
@@ -84,6 +91,7 @@ certificate_config_free (GCertCertificateConfig *cert)
   g_free (cert->name);
   g_strfreev (cert->domains);
   g_free (cert->dns);
+  g_free (cert->challenge_alias);
   g_free (cert);
 }
 
@@ -105,6 +113,9 @@ gcert_config_finalize (GObject *object)
   g_strfreev (self->resolvers);
   g_clear_pointer (&self->certificates, g_ptr_array_unref);
   g_clear_pointer (&self->dns_names, g_ptr_array_unref);
+  g_clear_pointer (&self->dns_zones, g_hash_table_unref);
+  g_clear_pointer (&self->dns_aliases, g_hash_table_unref);
+  g_clear_pointer (&self->deploy_names, g_ptr_array_unref);
 
   G_OBJECT_CLASS (gcert_config_parent_class)->finalize (object);
 }
@@ -126,6 +137,10 @@ gcert_config_init (GCertConfig *self)
   self->group_order = g_ptr_array_new_with_free_func (g_free);
   self->certificates = g_ptr_array_new_with_free_func ((GDestroyNotify) certificate_config_free);
   self->dns_names = g_ptr_array_new_with_free_func (g_free);
+  self->dns_zones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) g_strfreev);
+  self->dns_aliases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->deploy_names = g_ptr_array_new_with_free_func (g_free);
   self->key_type = GCERT_KEY_TYPE_DEFAULT;
   self->propagation_timeout = 120;
   self->max_retry_after = 600;
@@ -378,6 +393,8 @@ settings_for_group (GCertConfig *self,
   gcert_settings_set_base_dir (settings, self->base_dir);
   if (g_str_has_prefix (group, "dns "))
     gcert_settings_set_common_keys (settings, dns_group_common_keys);
+  else if (g_str_has_prefix (group, "deploy "))
+    gcert_settings_set_common_keys (settings, deploy_group_common_keys);
   return settings;
 }
 
@@ -787,9 +804,8 @@ parse_gcert_group (GCertConfig    *self,
 }
 
 static gboolean
-parse_dns_group (GCertConfig    *self,
-                 GCertSettings  *settings,
-                 GError        **error)
+parse_plugin_key (GCertSettings  *settings,
+                  GError        **error)
 {
   g_autofree char *plugin = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -803,6 +819,116 @@ parse_dns_group (GCertConfig    *self,
       gcert_settings_set_error (settings, error, "plugin", "%s", local_error->message);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* A zone or alias name: a domain without a wildcard; lowercase, no
+ * trailing dot. */
+static char *
+parse_zone_name (GCertSettings  *settings,
+                 const char     *key,
+                 const char     *text,
+                 GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *trimmed = g_strdup (text);
+  g_autofree char *normalized = NULL;
+  gsize len = strlen (trimmed);
+
+  if (len > 1 && trimmed[len - 1] == '.')
+    trimmed[len - 1] = '\0';
+  if (strchr (trimmed, '*') != NULL)
+    {
+      gcert_settings_set_error (settings, error, key,
+                                _("“%s”: a wildcard is not allowed here"), text);
+      return NULL;
+    }
+  if (!gcert_domain_validate (trimmed, &normalized, &local_error))
+    {
+      gcert_settings_set_error (settings, error, key, "%s", local_error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&normalized);
+}
+
+/* challenge-alias: the name whose _acme-challenge label receives the TXT
+ * records, e.g. alias.example.net for _acme-challenge.alias.example.net */
+static gboolean
+parse_challenge_alias (GCertSettings  *settings,
+                       char          **out_alias,
+                       GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *text = NULL;
+
+  *out_alias = NULL;
+  text = gcert_settings_get_string (settings, "challenge-alias", FALSE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (text == NULL)
+    return TRUE;
+  if (g_str_has_prefix (text, "_acme-challenge."))
+    {
+      gcert_settings_set_error (settings, error, "challenge-alias",
+                                _("give the name without “_acme-challenge.” (gcert adds it): "
+                                  "“%s”"), text + strlen ("_acme-challenge."));
+      return FALSE;
+    }
+  *out_alias = parse_zone_name (settings, "challenge-alias", text, error);
+  return *out_alias != NULL;
+}
+
+static gboolean
+parse_dns_group (GCertConfig    *self,
+                 GCertSettings  *settings,
+                 GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) zones = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *alias = NULL;
+  const char *name = gcert_settings_get_name (settings);
+
+  if (!parse_plugin_key (settings, error))
+    return FALSE;
+
+  zones = gcert_settings_get_string_list (settings, "zones", FALSE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  for (guint i = 0; zones != NULL && zones[i] != NULL; i++)
+    {
+      g_autofree char *zone = parse_zone_name (settings, "zones", zones[i], error);
+      GHashTableIter iter;
+      gpointer key, value;
+
+      if (zone == NULL)
+        return FALSE;
+      /* one zone, one provider: otherwise which one writes is a guess */
+      g_hash_table_iter_init (&iter, self->dns_zones);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          if (g_strv_contains ((const char * const *) value, zone))
+            {
+              gcert_settings_set_error (settings, error, "zones",
+                                        _("zone %s is listed in [dns %s] too"),
+                                        zone, (const char *) key);
+              return FALSE;
+            }
+        }
+      g_strv_builder_add (builder, zone);
+    }
+  g_hash_table_insert (self->dns_zones, g_strdup (name), g_strv_builder_end (builder));
+
+  if (!parse_challenge_alias (settings, &alias, error))
+    return FALSE;
+  if (alias != NULL)
+    g_hash_table_insert (self->dns_aliases, g_strdup (name), g_steal_pointer (&alias));
   return TRUE;
 }
 
@@ -867,6 +993,7 @@ parse_certificate_group (GCertConfig    *self,
   g_autoptr(GError) local_error = NULL;
   g_auto(GStrv) domains = NULL;
   g_autofree char *dns = NULL;
+  g_autofree char *alias = NULL;
   GCertCertificateConfig *cert;
   GCertKeyType key_type;
   gint64 renew_before;
@@ -905,9 +1032,15 @@ parse_certificate_group (GCertConfig    *self,
                                     &renew_every, error))
     return NULL;
 
+  if (!parse_challenge_alias (settings, &alias, error))
+    return NULL;
+  if (alias == NULL)
+    alias = g_strdup (g_hash_table_lookup (self->dns_aliases, dns));
+
   cert = g_new0 (GCertCertificateConfig, 1);
   cert->name = g_strdup (gcert_settings_get_name (settings));
   cert->domains = g_steal_pointer (&validated);
+  cert->challenge_alias = g_steal_pointer (&alias);
   cert->dns = g_steal_pointer (&dns);
   cert->key_type = key_type;
   cert->renew_before = renew_before;
@@ -918,6 +1051,7 @@ parse_certificate_group (GCertConfig    *self,
 typedef enum {
   GROUP_KIND_GCERT,
   GROUP_KIND_DNS,
+  GROUP_KIND_DEPLOY,
   GROUP_KIND_CERTIFICATE,
 } GroupKind;
 
@@ -938,9 +1072,12 @@ classify_group (GCertConfig    *self,
     }
   if (g_str_has_prefix (group, "dns "))
     *out_kind = GROUP_KIND_DNS;
+  else if (g_str_has_prefix (group, "deploy "))
+    *out_kind = GROUP_KIND_DEPLOY;
   else if (g_str_has_prefix (group, "certificate "))
     *out_kind = GROUP_KIND_CERTIFICATE;
-  else if (g_strcmp0 (group, "dns") == 0 || g_strcmp0 (group, "certificate") == 0)
+  else if (g_strcmp0 (group, "dns") == 0 || g_strcmp0 (group, "certificate") == 0 ||
+           g_strcmp0 (group, "deploy") == 0)
     {
       gcert_settings_set_error (settings, error, NULL,
                                 _("a name is missing: write [%s NAME]"), group);
@@ -949,8 +1086,8 @@ classify_group (GCertConfig    *self,
   else
     {
       gcert_settings_set_error (settings, error, NULL,
-                                _("unknown group (expected [gcert], [dns NAME] "
-                                  "or [certificate NAME])"));
+                                _("unknown group (expected [gcert], [dns NAME], "
+                                  "[deploy NAME] or [certificate NAME])"));
       return FALSE;
     }
 
@@ -998,6 +1135,15 @@ parse_all (GCertConfig  *self,
           if (!parse_dns_group (self, settings, error))
             return FALSE;
           g_ptr_array_add (self->dns_names, g_strdup (gcert_settings_get_name (settings)));
+        }
+      else if (kind == GROUP_KIND_DEPLOY)
+        {
+          g_autoptr(GCertSettings) settings = settings_for_group (self, group);
+
+          if (!parse_plugin_key (settings, error))
+            return FALSE;
+          g_ptr_array_add (self->deploy_names,
+                           g_strdup (gcert_settings_get_name (settings)));
         }
       else if (kind == GROUP_KIND_CERTIFICATE)
         {
@@ -1316,9 +1462,94 @@ gcert_config_add_certificate (GCertConfig         *self,
   cert->name = g_strdup (name);
   cert->domains = g_steal_pointer (&validated);
   cert->dns = g_strdup (dns);
+  cert->challenge_alias = g_strdup (g_hash_table_lookup (self->dns_aliases, dns));
   cert->key_type = key_type < 0 ? self->key_type : (GCertKeyType) key_type;
   cert->renew_before = self->renew_before;
   cert->renew_every = self->renew_every;
   g_ptr_array_add (self->certificates, cert);
   return cert;
+}
+
+static GStrv
+strv_from_array (GPtrArray *names)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < names->len; i++)
+    g_strv_builder_add (builder, g_ptr_array_index (names, i));
+  return g_strv_builder_end (builder);
+}
+
+GStrv
+gcert_config_list_deploy (GCertConfig *self)
+{
+  g_return_val_if_fail (GCERT_IS_CONFIG (self), NULL);
+
+  return strv_from_array (self->deploy_names);
+}
+
+GCertSettings *
+gcert_config_get_deploy_settings (GCertConfig *self,
+                                  const char  *name)
+{
+  g_autofree char *group = NULL;
+
+  g_return_val_if_fail (GCERT_IS_CONFIG (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (!g_ptr_array_find_with_equal_func (self->deploy_names, name, g_str_equal, NULL))
+    return NULL;
+  group = g_strconcat ("deploy ", name, NULL);
+  return settings_for_group (self, group);
+}
+
+const char * const *
+gcert_config_get_dns_zones (GCertConfig *self,
+                            const char  *dns)
+{
+  g_return_val_if_fail (GCERT_IS_CONFIG (self), NULL);
+  g_return_val_if_fail (dns != NULL, NULL);
+
+  return g_hash_table_lookup (self->dns_zones, dns);
+}
+
+const char *
+gcert_config_find_dns_for_name (GCertConfig *self,
+                                const char  *fqdn)
+{
+  g_autofree char *name = NULL;
+  const char *best = NULL;
+  gsize best_len = 0;
+  gsize len;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_return_val_if_fail (GCERT_IS_CONFIG (self), NULL);
+  g_return_val_if_fail (fqdn != NULL, NULL);
+
+  name = g_ascii_strdown (fqdn, -1);
+  len = strlen (name);
+  if (len > 1 && name[len - 1] == '.')
+    name[--len] = '\0';
+
+  g_hash_table_iter_init (&iter, self->dns_zones);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const char * const *zones = value;
+
+      for (guint i = 0; zones[i] != NULL; i++)
+        {
+          gsize zlen = strlen (zones[i]);
+
+          if (zlen <= best_len || zlen > len)
+            continue;
+          if (strcmp (name + len - zlen, zones[i]) == 0 &&
+              (zlen == len || name[len - zlen - 1] == '.'))
+            {
+              best = key;
+              best_len = zlen;
+            }
+        }
+    }
+  return best;
 }

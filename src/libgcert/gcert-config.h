@@ -13,6 +13,7 @@ typedef struct {
   GCertKeyType  key_type;
   gint64        renew_before;  /* seconds; 0 = default (a third of the lifetime) */
   gint64        renew_every;   /* seconds; 0 = never */
+  char         *challenge_alias; /* nullable: its own, else its [dns] group's */
 } GCertCertificateConfig;
 
 #define GCERT_TYPE_CONFIG (gcert_config_get_type ())
@@ -65,6 +66,19 @@ GCertCertificateConfig *gcert_config_lookup_certificate (GCertConfig *self,
 GStrv        gcert_config_list_dns              (GCertConfig *self);
 /* (transfer full) the [dns NAME] group, or NULL */
 GCertSettings *gcert_config_get_dns_settings    (GCertConfig *self,
+                                                 const char  *name);
+/* the `zones` of a [dns NAME] group (lowercase, no trailing dot; empty
+ * when not set), or NULL for an unknown group */
+const char * const *gcert_config_get_dns_zones  (GCertConfig *self,
+                                                 const char  *dns);
+/* The [dns NAME] group whose `zones` hold @fqdn (the longest matching
+ * zone wins), or NULL */
+const char  *gcert_config_find_dns_for_name     (GCertConfig *self,
+                                                 const char  *fqdn);
+/* names of the [deploy NAME] groups */
+GStrv        gcert_config_list_deploy           (GCertConfig *self);
+/* (transfer full) the [deploy NAME] group, or NULL */
+GCertSettings *gcert_config_get_deploy_settings (GCertConfig *self,
                                                  const char  *name);
 /* Adds an ad-hoc certificate (gcertctl issue): validated like the config's
  * own; @key_type < 0 means the config's default. */

@@ -37,6 +37,8 @@ plugins_init_once (gpointer user_data)
 
   point = g_io_extension_point_register (GCERT_DNS_PROVIDER_EXTENSION_POINT);
   g_io_extension_point_set_required_type (point, GCERT_TYPE_DNS_PROVIDER);
+  point = g_io_extension_point_register (GCERT_DEPLOYER_EXTENSION_POINT);
+  g_io_extension_point_set_required_type (point, GCERT_TYPE_DEPLOYER);
 
   /* a plugin found in an earlier directory wins over one of the same name */
   scope = g_io_module_scope_new (G_IO_MODULE_SCOPE_BLOCK_DUPLICATES);
@@ -71,6 +73,23 @@ compare_names (gconstpointer a,
   return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
+static GStrv
+list_extensions (const char *point_name)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GIOExtensionPoint *point;
+  GList *extensions;
+
+  gcert_plugins_init ();
+  point = g_io_extension_point_lookup (point_name);
+  extensions = g_io_extension_point_get_extensions (point);
+  for (GList *l = extensions; l != NULL; l = l->next)
+    g_ptr_array_add (names, g_strdup (g_io_extension_get_name (l->data)));
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return (GStrv) g_ptr_array_steal (names, NULL);
+}
+
 /**
  * gcert_plugins_list_dns:
  *
@@ -79,18 +98,65 @@ compare_names (gconstpointer a,
 GStrv
 gcert_plugins_list_dns (void)
 {
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  return list_extensions (GCERT_DNS_PROVIDER_EXTENSION_POINT);
+}
+
+/**
+ * gcert_plugins_list_deployers:
+ *
+ * Returns: (transfer full): the names of the deployer plugins, sorted
+ */
+GStrv
+gcert_plugins_list_deployers (void)
+{
+  return list_extensions (GCERT_DEPLOYER_EXTENSION_POINT);
+}
+
+/* An instance of the extension the group's `plugin` key names; @kind is
+ * "DNS" or "deploy" for messages. */
+static GObject *
+new_plugin_object (GCertSettings  *settings,
+                   const char     *point_name,
+                   const char     *kind,
+                   GError        **error)
+{
+  g_autofree char *name = NULL;
   GIOExtensionPoint *point;
-  GList *extensions;
+  GIOExtension *extension;
 
   gcert_plugins_init ();
-  point = g_io_extension_point_lookup (GCERT_DNS_PROVIDER_EXTENSION_POINT);
-  extensions = g_io_extension_point_get_extensions (point);
-  for (GList *l = extensions; l != NULL; l = l->next)
-    g_ptr_array_add (names, g_strdup (g_io_extension_get_name (l->data)));
-  g_ptr_array_sort (names, compare_names);
-  g_ptr_array_add (names, NULL);
-  return (GStrv) g_ptr_array_steal (names, NULL);
+
+  name = gcert_settings_get_string (settings, "plugin", TRUE, error);
+  if (name == NULL)
+    return NULL;
+
+  point = g_io_extension_point_lookup (point_name);
+  extension = *name != '\0' ? g_io_extension_point_get_extension_by_name (point, name) : NULL;
+  if (extension == NULL)
+    {
+      g_auto(GStrv) available = list_extensions (point_name);
+
+      if (available[0] == NULL)
+        {
+          g_auto(GStrv) dirs = plugin_directories ();
+          g_autofree char *where = g_strjoinv (", ", dirs);
+
+          /* TRANSLATORS: the first %s is "DNS" or "deploy" */
+          gcert_settings_set_error (settings, error, "plugin",
+                                    _("unknown %s plugin “%s” (no plugins found in %s)"),
+                                    kind, name, where);
+        }
+      else
+        {
+          g_autofree char *list = g_strjoinv (", ", available);
+
+          gcert_settings_set_error (settings, error, "plugin",
+                                    _("unknown %s plugin “%s” (available: %s)"),
+                                    kind, name, list);
+        }
+      return NULL;
+    }
+  return g_object_new (g_io_extension_get_type (extension), NULL);
 }
 
 /**
@@ -107,48 +173,42 @@ GCertDnsProvider *
 gcert_plugins_new_dns_provider (GCertSettings  *settings,
                                 GError        **error)
 {
-  g_autoptr(GCertDnsProvider) provider = NULL;
-  g_autofree char *name = NULL;
-  GIOExtensionPoint *point;
-  GIOExtension *extension;
+  g_autoptr(GObject) provider = NULL;
 
   g_return_val_if_fail (GCERT_IS_SETTINGS (settings), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  gcert_plugins_init ();
-
-  name = gcert_settings_get_string (settings, "plugin", TRUE, error);
-  if (name == NULL)
+  provider = new_plugin_object (settings, GCERT_DNS_PROVIDER_EXTENSION_POINT, "DNS", error);
+  if (provider == NULL)
     return NULL;
-
-  point = g_io_extension_point_lookup (GCERT_DNS_PROVIDER_EXTENSION_POINT);
-  extension = *name != '\0' ? g_io_extension_point_get_extension_by_name (point, name) : NULL;
-  if (extension == NULL)
-    {
-      g_auto(GStrv) available = gcert_plugins_list_dns ();
-
-      if (available[0] == NULL)
-        {
-          g_auto(GStrv) dirs = plugin_directories ();
-          g_autofree char *where = g_strjoinv (", ", dirs);
-
-          gcert_settings_set_error (settings, error, "plugin",
-                                    _("unknown DNS plugin “%s” (no plugins found in %s)"),
-                                    name, where);
-        }
-      else
-        {
-          g_autofree char *list = g_strjoinv (", ", available);
-
-          gcert_settings_set_error (settings, error, "plugin",
-                                    _("unknown DNS plugin “%s” (available: %s)"),
-                                    name, list);
-        }
-      return NULL;
-    }
-
-  provider = g_object_new (g_io_extension_get_type (extension), NULL);
-  if (!gcert_dns_provider_setup (provider, settings, error))
+  if (!gcert_dns_provider_setup (GCERT_DNS_PROVIDER (provider), settings, error))
     return NULL;
-  return g_steal_pointer (&provider);
+  return GCERT_DNS_PROVIDER (g_steal_pointer (&provider));
+}
+
+/**
+ * gcert_plugins_new_deployer:
+ * @settings: a `[deploy NAME]` group
+ * @error: return location for a #GError
+ *
+ * Instantiates the deployer the group's `plugin` key names and lets it read
+ * and check its settings.
+ *
+ * Returns: (transfer full): the deployer, or %NULL with @error set
+ */
+GCertDeployer *
+gcert_plugins_new_deployer (GCertSettings  *settings,
+                            GError        **error)
+{
+  g_autoptr(GObject) deployer = NULL;
+
+  g_return_val_if_fail (GCERT_IS_SETTINGS (settings), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  deployer = new_plugin_object (settings, GCERT_DEPLOYER_EXTENSION_POINT, "deploy", error);
+  if (deployer == NULL)
+    return NULL;
+  if (!gcert_deployer_setup (GCERT_DEPLOYER (deployer), settings, error))
+    return NULL;
+  return GCERT_DEPLOYER (g_steal_pointer (&deployer));
 }

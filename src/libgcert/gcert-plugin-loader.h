@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "gcert-deployer.h"
 #include "gcert-dns-provider.h"
 
 G_BEGIN_DECLS
@@ -16,6 +17,13 @@ GStrv             gcert_plugins_list_dns         (void);
  * setup; errors name file, line, group and key. */
 G_GNUC_WARN_UNUSED_RESULT
 GCertDnsProvider *gcert_plugins_new_dns_provider (GCertSettings  *settings,
+                                                  GError        **error);
+
+/* sorted deployer plugin names, e.g. {"exec", "local", "ssh", "systemd"} */
+GStrv             gcert_plugins_list_deployers   (void);
+/* The same for a `[deploy NAME]` group. */
+G_GNUC_WARN_UNUSED_RESULT
+GCertDeployer    *gcert_plugins_new_deployer     (GCertSettings  *settings,
                                                   GError        **error);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include "gcert-renewal.h"
 #include "gcert-dns.h"
 #include "gcert-dns-provider.h"
+#include "gcert-deployer.h"
 #include "gcert-plugin-loader.h"
 #include "gcert-acme-client.h"
 #include "gcert-order.h"
