@@ -729,6 +729,14 @@ static const char knot_other_zone[] =
   "@ NS ns.other.test.\n"
   "ns AAAA ::1\n";
 
+static const char knot_direct_zone[] =
+  "$ORIGIN direct.test.\n"
+  "$TTL 60\n"
+  "@ SOA ns.direct.test. hostmaster.direct.test. 1 3600 600 86400 60\n"
+  "@ NS ns.direct.test.\n"
+  "ns A 127.0.0.1\n"
+  "_acme-challenge TXT \"direct\"\n";
+
 static void
 write_file (const char *dir,
             const char *name,
@@ -790,11 +798,13 @@ knot_start (void)
                             "    journal-content: none\n"
                             "zone:\n"
                             "  - domain: example.test\n"
-                            "  - domain: other.test\n",
+                            "  - domain: other.test\n"
+                            "  - domain: direct.test\n",
                             knot->dir, port, knot->dir, knot->dir);
   write_file (knot->dir, "knot.conf", config);
   write_file (knot->dir, "example.test.zone", knot_example_zone);
   write_file (knot->dir, "other.test.zone", knot_other_zone);
+  write_file (knot->dir, "direct.test.zone", knot_direct_zone);
 
   config_path = g_build_filename (knot->dir, "knot.conf", NULL);
   log_path = g_build_filename (knot->dir, "knot.log", NULL);
@@ -899,22 +909,138 @@ test_authoritative_no_answer (void)
 }
 
 static void
+collect_progress_cb (const char *message,
+                     gpointer    user_data)
+{
+  g_string_append_printf (user_data, "%s\n", message);
+}
+
+/* The authoritative servers are asked on GCERT_DNS_AUTHORITATIVE_PORT:
+ * @port, or a port nobody answers on (as behind a firewall that drops
+ * outbound port 53). */
+static void
+set_authoritative_port (guint16 port)
+{
+  g_autofree char *text = NULL;
+
+  text = g_strdup_printf ("%u", port != 0 ? port : gcert_test_find_free_port (TRUE));
+  g_setenv ("GCERT_DNS_AUTHORITATIVE_PORT", text, TRUE);
+}
+
+static void
 test_wait_follows_cname (void)
 {
   g_autoptr(Knot) knot = knot_start ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GString) progress = g_string_new (NULL);
 
-  /* no servers given: the zone of the CNAME's target is asked, on port 53
-   * where nothing serves the value, so one round and a named failure */
+  /* no servers given: the zone of the CNAME's target is asked; its server
+   * does not answer, so the system resolver is asked instead, which does
+   * not serve the value: one round and a named failure */
+  set_authoritative_port (0);
   gcert_dns_wait_for_txt_async ("_acme-challenge.alias.example.test.", "v", NULL, 0,
-                                NULL, NULL, NULL, gcert_test_result_cb, &result);
+                                collect_progress_cb, progress, NULL, gcert_test_result_cb,
+                                &result);
   g_assert_false (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_TIMED_OUT);
   g_assert_nonnull (strstr (error->message, "_acme-challenge.alias.example.test."));
   g_assert_nonnull (strstr (error->message, "alias of _acme-challenge.x.other.test."));
-  g_assert_nonnull (strstr (error->message, "[::1]:53"));
+  g_assert_nonnull (strstr (error->message, "the system resolver"));
+  g_assert_nonnull (strstr (progress->str, "do not answer"));
+  g_unsetenv ("GCERT_DNS_AUTHORITATIVE_PORT");
+}
+
+/* The zone's own server is asked directly and is enough. */
+static void
+test_wait_authoritative_direct (void)
+{
+  g_autoptr(Knot) knot = knot_start ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GString) progress = g_string_new (NULL);
+
+  set_authoritative_port (knot_port);
+  gcert_dns_wait_for_txt_async ("_acme-challenge.direct.test.", "direct", NULL, 10,
+                                collect_progress_cb, progress, NULL, gcert_test_result_cb,
+                                &result);
+  g_assert_true (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
+  g_assert_no_error (error);
+  g_assert_null (strstr (progress->str, "system resolver"));
+
+  /* a value that is not there: the failure names the server asked */
+  g_clear_object (&result);
+  gcert_dns_wait_for_txt_async ("_acme-challenge.direct.test.", "other", NULL, 1,
+                                NULL, NULL, NULL, gcert_test_result_cb, &result);
+  g_assert_false (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_TIMED_OUT);
+  g_assert_nonnull (strstr (error->message, knot->address));
+  g_unsetenv ("GCERT_DNS_AUTHORITATIVE_PORT");
+}
+
+/* Port 53 blocked: the system resolver serves the value, and that is
+ * good enough, said aloud. */
+static void
+test_wait_falls_back (void)
+{
+  g_autoptr(Knot) knot = knot_start ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GString) progress = g_string_new (NULL);
+
+  set_authoritative_port (0);
+  gcert_dns_wait_for_txt_async ("_acme-challenge.direct.test.", "direct", NULL, 20,
+                                collect_progress_cb, progress, NULL, gcert_test_result_cb,
+                                &result);
+  g_assert_true (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", progress->str);
+  g_assert_nonnull (strstr (progress->str, "checking through the system resolver"));
+  g_unsetenv ("GCERT_DNS_AUTHORITATIVE_PORT");
+}
+
+/* CNAME chains through the system resolver (Knot here) */
+static void
+test_resolve_cname (void)
+{
+  g_autoptr(Knot) knot = knot_start ();
+  const struct {
+    const char *fqdn;
+    const char *chain;   /* joined by spaces */
+  } cases[] = {
+    { "_acme-challenge.alias.example.test.", "_acme-challenge.x.other.test." },
+    { "_acme-challenge.www.example.test.", "" },
+    { "_acme-challenge.nothing.example.test.", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GAsyncResult) result = NULL;
+      g_auto(GStrv) chain = NULL;
+      g_autofree char *joined = NULL;
+
+      gcert_dns_resolve_cname_async (cases[i].fqdn, NULL, NULL, gcert_test_result_cb, &result);
+      chain = gcert_dns_resolve_cname_finish (gcert_test_wait_for (&result), &error);
+      g_assert_no_error (error);
+      joined = g_strjoinv (" ", chain);
+      g_assert_cmpstr (joined, ==, cases[i].chain);
+    }
+
+  /* asked of a given server directly: the same */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GAsyncResult) result = NULL;
+    g_auto(GStrv) chain = NULL;
+
+    gcert_dns_resolve_cname_async ("_acme-challenge.ALIAS.example.test.", knot->address, NULL,
+                                   gcert_test_result_cb, &result);
+    chain = gcert_dns_resolve_cname_finish (gcert_test_wait_for (&result), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_strv_length (chain), ==, 1);
+    g_assert_cmpstr (chain[0], ==, "_acme-challenge.x.other.test.");
+  }
 }
 
 static void
@@ -969,6 +1095,9 @@ main (int    argc,
   g_test_add_func ("/gcert/dns/authoritative/no-answer", test_authoritative_no_answer);
   g_test_add_func ("/gcert/dns/authoritative/bad-name", test_authoritative_bad_name);
   g_test_add_func ("/gcert/dns/wait/follows-cname", test_wait_follows_cname);
+  g_test_add_func ("/gcert/dns/wait/authoritative-direct", test_wait_authoritative_direct);
+  g_test_add_func ("/gcert/dns/wait/falls-back", test_wait_falls_back);
+  g_test_add_func ("/gcert/dns/resolve-cname", test_resolve_cname);
 
 #undef ADD
 

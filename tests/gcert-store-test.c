@@ -1029,8 +1029,9 @@ test_records (Fixture       *fixture,
   g_auto(GStrv) after = NULL;
   g_autofree char *dir = g_build_filename (fixture->state, "certificates", "web", NULL);
   g_autofree char *path = g_build_filename (dir, "records.json", NULL);
-  const char *records[] = { "_acme-challenge.example.com.", "value-one",
-                            "_acme-challenge.example.com.", "value-two", NULL };
+  const char *records[] = { "main", "_acme-challenge.example.com.", "value-one",
+                            "alias", "_acme-challenge.alias.example.net.", "value-two",
+                            NULL };
   const char *empty[] = { NULL };
 
   none = gcert_store_get_records (fixture->store, "web", &error);

@@ -448,7 +448,10 @@ query_txt_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   GStrv values;
 
-  target = dns_target_parse (data->server, cancellable, &error);
+  if (data->server != NULL)
+    target = dns_target_parse (data->server, cancellable, &error);
+  else
+    target = dns_target_new_system (cancellable, &error);
   if (target == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -465,7 +468,8 @@ query_txt_thread (GTask        *task,
 
 /**
  * gcert_dns_query_txt_async:
- * @server: "HOST", "HOST:PORT" or "[V6]:PORT"
+ * @server: (nullable): "HOST", "HOST:PORT" or "[V6]:PORT"; %NULL for the
+ *   system's resolver (with recursion)
  * @fqdn: the name to ask for
  * @cancellable: (nullable): a #GCancellable
  * @callback: called when done
@@ -483,7 +487,6 @@ gcert_dns_query_txt_async (const char          *server,
   g_autoptr(GTask) task = NULL;
   QueryData *data;
 
-  g_return_if_fail (server != NULL);
   g_return_if_fail (fqdn != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
@@ -512,6 +515,166 @@ gcert_dns_query_txt_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_async_result_is_tagged (result, gcert_dns_query_txt_async), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* CNAME chains */
+
+static GStrv
+resolve_cname_sync (const char    *fqdn,
+                    const char    *server,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  g_autoptr(DnsTarget) target = NULL;
+  g_autoptr(ldns_rdf) current = NULL;
+  g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func (g_free);
+
+  current = dname_from_string (fqdn, error);
+  if (current == NULL)
+    return NULL;
+  target = server != NULL ? dns_target_parse (server, cancellable, error)
+                          : dns_target_new_system (cancellable, error);
+  if (target == NULL)
+    return NULL;
+  /* an authoritative server gives the chain only as far as its own zones
+   * reach: ask again where its answer ends */
+  target->recursive = TRUE;
+
+  while (TRUE)
+    {
+      g_autoptr(ldns_pkt) reply = NULL;
+      const ldns_rdf *end;
+      const ldns_rdf *hop;
+      ldns_rr_list *answer;
+      guint before = chain->len;
+
+      reply = dns_exchange (target, current, LDNS_RR_TYPE_TXT, cancellable, error);
+      if (reply == NULL)
+        return NULL;
+      if (!check_rcode (target, current, LDNS_RR_TYPE_TXT, reply, error))
+        return NULL;
+
+      end = follow_cnames (reply, current);
+      answer = ldns_pkt_answer (reply);
+      hop = current;
+      while (ldns_dname_compare (hop, end) != 0)
+        {
+          const ldns_rdf *next = NULL;
+          g_autofree char *raw = NULL;
+          g_autofree char *text = NULL;
+
+          for (gsize i = 0; answer != NULL && i < ldns_rr_list_rr_count (answer); i++)
+            {
+              ldns_rr *rr = ldns_rr_list_rr (answer, i);
+
+              if (ldns_rr_get_type (rr) == LDNS_RR_TYPE_CNAME &&
+                  ldns_rr_rd_count (rr) == 1 &&
+                  ldns_dname_compare (ldns_rr_owner (rr), hop) == 0)
+                {
+                  next = ldns_rr_rdf (rr, 0);
+                  break;
+                }
+            }
+          g_assert (next != NULL);
+          raw = ldns_rdf2str (next);
+          text = g_ascii_strdown (raw, -1);
+          if (g_strcmp0 (text, fqdn) == 0 ||
+              g_ptr_array_find_with_equal_func (chain, text, g_str_equal, NULL))
+            {
+              g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
+                           _("the CNAME chain at %s loops at %s"), fqdn, text);
+              return NULL;
+            }
+          g_ptr_array_add (chain, g_steal_pointer (&text));
+          if (chain->len > MAX_CNAME_HOPS)
+            {
+              g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
+                           _("the CNAME chain at %s is longer than %u names"), fqdn,
+                           MAX_CNAME_HOPS);
+              return NULL;
+            }
+          hop = next;
+        }
+      if (chain->len == before)
+        break;
+      g_clear_pointer (&current, ldns_rdf_deep_free);
+      current = ldns_rdf_clone (end);
+    }
+
+  g_ptr_array_add (chain, NULL);
+  return (GStrv) g_ptr_array_steal (chain, NULL);
+}
+
+static void
+resolve_cname_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  QueryData *data = task_data;
+  g_autoptr(GError) error = NULL;
+  GStrv chain;
+
+  chain = resolve_cname_sync (data->fqdn, data->server, cancellable, &error);
+  if (chain == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, chain, (GDestroyNotify) g_strfreev);
+}
+
+/**
+ * gcert_dns_resolve_cname_async:
+ * @fqdn: a name, lowercase, with its trailing dot
+ * @server: (nullable): "HOST:PORT" to ask, or %NULL for the system's resolver
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Follows the CNAME chain that starts at @fqdn.
+ */
+void
+gcert_dns_resolve_cname_async (const char          *fqdn,
+                               const char          *server,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  QueryData *data;
+
+  g_return_if_fail (fqdn != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gcert_dns_resolve_cname_async);
+  data = g_new0 (QueryData, 1);
+  data->server = g_strdup (server);
+  data->fqdn = g_ascii_strdown (fqdn, -1);
+  g_task_set_task_data (task, data, (GDestroyNotify) query_data_free);
+  g_task_set_return_on_cancel (task, TRUE);
+  g_task_run_in_thread (task, resolve_cname_thread);
+}
+
+/**
+ * gcert_dns_resolve_cname_finish:
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the names the chain leads through, in order,
+ *   lowercase with trailing dots; empty when @fqdn is not an alias
+ */
+GStrv
+gcert_dns_resolve_cname_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, gcert_dns_resolve_cname_async),
+                        NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -583,6 +746,19 @@ find_zone_sync (const DnsTarget  *system,
   return NULL;
 }
 
+/* Port 53, or GCERT_DNS_AUTHORITATIVE_PORT: tests serve their zones on a
+ * free port of 127.0.0.1, not on port 53. */
+static guint16
+authoritative_port (void)
+{
+  const char *text = g_getenv ("GCERT_DNS_AUTHORITATIVE_PORT");
+  guint64 port;
+
+  if (text != NULL && g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT16, &port, NULL))
+    return (guint16) port;
+  return 53;
+}
+
 static void
 add_addresses (const DnsTarget  *system,
                const ldns_rdf   *host,
@@ -620,7 +796,7 @@ add_addresses (const DnsTarget  *system,
         address = g_inet_address_new_from_bytes (ldns_rdf_data (rdf), G_SOCKET_FAMILY_IPV6);
       else
         continue;
-      server = format_server (address, 53);
+      server = format_server (address, authoritative_port ());
       if (!g_ptr_array_find_with_equal_func (out, server, g_str_equal, NULL))
         g_ptr_array_add (out, g_steal_pointer (&server));
     }
@@ -781,7 +957,11 @@ typedef struct {
   char      *value;
   GStrv      servers;
   gboolean  *served;
+  gboolean  *unreachable;  /* the last query got no answer at all */
   char     **last_errors;
+  gboolean   discovered;   /* the servers are the zone's authoritative ones */
+  gboolean   use_system;   /* they did not answer: the system resolver instead */
+  guint      rounds;
   gint64     started;
   gint64     deadline;
   guint      timeout_seconds;
@@ -813,6 +993,7 @@ wait_data_free (WaitData *data)
   g_free (data->last_errors);
   g_strfreev (data->servers);
   g_free (data->served);
+  g_free (data->unreachable);
   g_free (data);
 }
 
@@ -922,6 +1103,51 @@ wait_cancelled_cb (GCancellable *cancellable,
   return G_SOURCE_REMOVE;
 }
 
+/* Port 53 to the authoritative servers is often blocked behind corporate
+ * firewalls: when none of them answers at all, ask the system's resolver. */
+static gboolean
+wait_maybe_fall_back (GTask *task)
+{
+  WaitData *data = g_task_get_task_data (task);
+  g_autofree char *servers = NULL;
+  guint n = g_strv_length (data->servers);
+
+  if (!data->discovered || data->use_system || data->rounds != 1)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      if (!data->unreachable[i])
+        return FALSE;
+    }
+
+  servers = g_strjoinv (", ", data->servers);
+  if (data->progress != NULL)
+    {
+      g_autofree char *message = NULL;
+
+      message = g_strdup_printf (_("the authoritative servers of %s (%s) do not answer "
+                                   "(is outbound port 53 blocked?); checking through the "
+                                   "system resolver instead"),
+                                 data->target, servers);
+      data->progress (message, data->progress_data);
+    }
+
+  for (guint i = 0; i < n; i++)
+    g_free (data->last_errors[i]);
+  g_strfreev (data->servers);
+  g_free (data->served);
+  g_free (data->unreachable);
+  g_free (data->last_errors);
+  data->servers = g_new0 (char *, 2);
+  data->servers[0] = g_strdup (_("the system resolver"));
+  data->served = g_new0 (gboolean, 1);
+  data->unreachable = g_new0 (gboolean, 1);
+  data->last_errors = g_new0 (char *, 2);
+  data->use_system = TRUE;
+  wait_round (task);
+  return TRUE;
+}
+
 static void
 wait_round_done (GTask *task)
 {
@@ -940,6 +1166,7 @@ wait_round_done (GTask *task)
       return;
     }
 
+  data->rounds++;
   lacking = wait_describe_lacking (data, FALSE, &count);
   if (count == 0)
     {
@@ -947,6 +1174,8 @@ wait_round_done (GTask *task)
       g_task_return_boolean (task, TRUE);
       return;
     }
+  if (wait_maybe_fall_back (task))
+    return;
 
   name = wait_describe_name (data);
   if (now >= data->deadline)
@@ -997,6 +1226,8 @@ wait_query_cb (GObject      *source_object,
 
   values = gcert_dns_query_txt_finish (result, &error);
   g_clear_pointer (&data->last_errors[query->index], g_free);
+  data->unreachable[query->index] = values == NULL &&
+                                    g_error_matches (error, GCERT_ERROR, GCERT_ERROR_NETWORK);
   if (values == NULL)
     data->last_errors[query->index] = g_strdup (error->message);
   else if (g_strv_contains ((const char * const *) values, data->value))
@@ -1024,7 +1255,7 @@ wait_round (GTask *task)
       query->task = g_object_ref (task);
       query->index = i;
       data->pending++;
-      gcert_dns_query_txt_async (data->servers[i], data->target,
+      gcert_dns_query_txt_async (data->use_system ? NULL : data->servers[i], data->target,
                                  g_task_get_cancellable (task),
                                  wait_query_cb, query);
     }
@@ -1062,6 +1293,7 @@ wait_start (GTask *task,
 
   data->servers = servers;
   data->served = g_new0 (gboolean, n);
+  data->unreachable = g_new0 (gboolean, n);
   data->last_errors = g_new0 (char *, n + 1);
   wait_round (task);
 }
@@ -1144,6 +1376,7 @@ wait_located_cb (GObject      *source_object,
   /* the name as ldns prints it, with its trailing dot */
   g_free (data->target);
   data->target = g_steal_pointer (&located->target);
+  data->discovered = TRUE;
   wait_start (task, g_steal_pointer (&located->servers));
 }
 

@@ -29,8 +29,10 @@ typedef struct {
   gboolean  wildcard;
   char     *authz_url;
   char     *challenge_url;
-  char     *fqdn;           /* "_acme-challenge.example.com." */
+  char     *fqdn;           /* "_acme-challenge.example.com.", or where it leads */
   char     *value;
+  char     *dns;            /* the [dns] group that writes the record */
+  GCertDnsProvider *provider;
   gboolean  created;
   guint     respond_attempts;
   guint     polls;
@@ -44,12 +46,16 @@ authz_work_free (AuthzWork *work)
   g_free (work->challenge_url);
   g_free (work->fqdn);
   g_free (work->value);
+  g_free (work->dns);
+  g_clear_object (&work->provider);
   g_free (work);
 }
 
 typedef struct {
   GCertAcmeClient   *client;
-  GCertDnsProvider  *provider;
+  GCertDnsRouter    *router;
+  char              *dns;
+  char              *alias;
   GStrv              domains;
   GCertKeyType       key_type;
   GStrv              resolvers;
@@ -68,9 +74,9 @@ typedef struct {
   GError            *failure;      /* held while the records are cleaned up */
   gboolean           cleaned;
 
-  GStrv              stale;        /* FQDN, VALUE pairs left by a killed run */
+  GStrv              stale;        /* DNS, FQDN, VALUE triples left by a killed run */
   guint              stale_next;
-  GPtrArray         *stale_left;   /* pairs whose removal failed again */
+  GPtrArray         *stale_left;   /* triples whose removal failed again */
 
   GCertKey          *cert_key;
   char              *chain_pem;
@@ -84,7 +90,9 @@ static void
 issue_data_free (IssueData *data)
 {
   g_clear_object (&data->client);
-  g_clear_object (&data->provider);
+  g_clear_object (&data->router);
+  g_free (data->dns);
+  g_free (data->alias);
   g_strfreev (data->domains);
   g_strfreev (data->resolvers);
   g_clear_object (&data->store);
@@ -242,6 +250,7 @@ write_journal (IssueData *data,
 
       if (!planned && !work->created)
         continue;
+      g_ptr_array_add (pairs, work->dns);
       g_ptr_array_add (pairs, work->fqdn);
       g_ptr_array_add (pairs, work->value);
     }
@@ -330,6 +339,20 @@ resume_cb (GObject      *source,
 static void issue_continue (GTask *task);
 static void remove_stale_next (GTask *task);
 
+/* kept in the journal for the next run */
+static void
+stale_failed (GTask  *task,
+              GError *error)
+{
+  IssueData *data = g_task_get_task_data (task);
+  const char * const *entry = (const char * const *) data->stale + data->stale_next;
+
+  progress (task, _("warning: removing TXT record %s left by an interrupted run failed: %s"),
+            entry[1], error->message);
+  for (guint i = 0; i < 3; i++)
+    g_ptr_array_add (data->stale_left, g_strdup (entry[i]));
+}
+
 static void
 stale_removed_cb (GObject      *source,
                   GAsyncResult *result,
@@ -338,17 +361,10 @@ stale_removed_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   IssueData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  const char *fqdn = data->stale[data->stale_next];
-  const char *value = data->stale[data->stale_next + 1];
 
   if (!gcert_dns_provider_remove_record_finish (GCERT_DNS_PROVIDER (source), result, &error))
-    {
-      progress (task, _("warning: removing TXT record %s left by an interrupted run failed: %s"),
-                fqdn, error->message);
-      g_ptr_array_add (data->stale_left, g_strdup (fqdn));
-      g_ptr_array_add (data->stale_left, g_strdup (value));
-    }
-  data->stale_next += 2;
+    stale_failed (task, error);
+  data->stale_next += 3;
   remove_stale_next (g_steal_pointer (&task));
 }
 
@@ -363,11 +379,23 @@ remove_stale_next (GTask *task)
       issue_continue (task);
       return;
     }
-  progress (task, _("removing TXT record %s left by an interrupted run"),
-            data->stale[data->stale_next]);
-  gcert_dns_provider_remove_record_async (data->provider, data->stale[data->stale_next],
-                                          data->stale[data->stale_next + 1], NULL,
-                                          stale_removed_cb, task);
+  {
+    const char * const *entry = (const char * const *) data->stale + data->stale_next;
+    g_autoptr(GError) error = NULL;
+    GCertDnsProvider *provider;
+
+    provider = gcert_dns_router_get_provider (data->router, entry[0], &error);
+    if (provider == NULL)
+      {
+        stale_failed (task, error);
+        data->stale_next += 3;
+        remove_stale_next (task);
+        return;
+      }
+    progress (task, _("removing TXT record %s left by an interrupted run"), entry[1]);
+    gcert_dns_provider_remove_record_async (provider, entry[1], entry[2], NULL,
+                                            stale_removed_cb, task);
+  }
 }
 
 /* Records of a run that was killed come out first: stale values at a
@@ -384,7 +412,7 @@ issue_start (GTask *task)
       if (data->stale == NULL)
         g_warning ("%s: %s", data->name, error->message);
     }
-  if (data->stale != NULL && data->stale[0] != NULL && g_strv_length (data->stale) % 2 == 0)
+  if (data->stale != NULL && data->stale[0] != NULL && g_strv_length (data->stale) % 3 == 0)
     {
       remove_stale_next (task);
       return;
@@ -494,6 +522,7 @@ typedef struct {
 } FetchCall;
 
 static void create_records (GTask *task);
+static void route_records (GTask *task);
 
 static void
 authz_fetched_cb (GObject      *source,
@@ -555,7 +584,7 @@ authz_fetched_cb (GObject      *source,
       fail (g_steal_pointer (&task), g_steal_pointer (&data->step_error));
       return;
     }
-  create_records (g_steal_pointer (&task));
+  route_records (g_steal_pointer (&task));
 }
 
 static void
@@ -580,6 +609,87 @@ fetch_authorizations (GTask *task)
       call->url = g_strdup (urls[i]);
       gcert_acme_client_post_async (data->client, urls[i], NULL, GCERT_ACME_REQUEST_NONE,
                                     g_task_get_cancellable (task), authz_fetched_cb, call);
+    }
+  g_object_unref (task);
+}
+
+/* --- where each record goes ------------------------------------------------------ */
+
+static void
+routed_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  WorkCall *call = user_data;
+  g_autoptr(GTask) task = call->task;
+  AuthzWork *work = call->work;
+  IssueData *data = g_task_get_task_data (task);
+  g_autoptr(GCertChallengeRoute) route = NULL;
+  GError *error = NULL;
+
+  g_free (call);
+  route = gcert_dns_router_route_finish (GCERT_DNS_ROUTER (source), result, &error);
+  if (route != NULL)
+    {
+      switch (route->status)
+        {
+        case GCERT_CHALLENGE_ROUTE_OK:
+          break;
+        case GCERT_CHALLENGE_ROUTE_UNKNOWN:
+          progress (task, _("warning: %s: %s"), work->identifier, route->problem);
+          break;
+        case GCERT_CHALLENGE_ROUTE_ALIAS_MISSING:
+        case GCERT_CHALLENGE_ROUTE_ALIAS_ELSEWHERE:
+          error = g_error_new (GCERT_ERROR, GCERT_ERROR_FAILED, "%s: %s", work->identifier,
+                               route->problem);
+          break;
+        }
+    }
+  if (route != NULL && error == NULL)
+    {
+      work->provider = gcert_dns_router_get_provider (data->router, route->dns, &error);
+      if (work->provider != NULL)
+        {
+          g_object_ref (work->provider);
+          if (g_strcmp0 (route->fqdn, work->fqdn) != 0)
+            progress (task, _("%s: %s leads to %s; the TXT record goes there through [dns %s]"),
+                      work->identifier, work->fqdn, route->fqdn, route->dns);
+          g_free (work->fqdn);
+          work->fqdn = g_strdup (route->fqdn);
+          work->dns = g_strdup (route->dns);
+        }
+    }
+
+  if (!join_branch (data, error))
+    return;
+  if (data->step_error != NULL)
+    {
+      fail (g_steal_pointer (&task), g_steal_pointer (&data->step_error));
+      return;
+    }
+  create_records (g_steal_pointer (&task));
+}
+
+/* CNAMEs at the challenge names and challenge aliases decide where each
+ * record is written, and through which provider. */
+static void
+route_records (GTask *task)
+{
+  IssueData *data = g_task_get_task_data (task);
+
+  if (data->work->len == 0)
+    {
+      create_records (task);
+      return;
+    }
+  data->outstanding = data->work->len;
+  for (guint i = 0; i < data->work->len; i++)
+    {
+      AuthzWork *work = g_ptr_array_index (data->work, i);
+
+      gcert_dns_router_route_async (data->router, work->identifier, data->dns, data->alias,
+                                    g_task_get_cancellable (task), routed_cb,
+                                    work_call_new (task, work));
     }
   g_object_unref (task);
 }
@@ -636,7 +746,7 @@ create_records (GTask *task)
       AuthzWork *work = g_ptr_array_index (data->work, i);
 
       progress (task, _("%s: creating TXT record %s"), work->identifier, work->fqdn);
-      gcert_dns_provider_create_record_async (data->provider, work->fqdn, work->value,
+      gcert_dns_provider_create_record_async (work->provider, work->fqdn, work->value,
                                               g_task_get_cancellable (task),
                                               record_created_cb, work_call_new (task, work));
     }
@@ -1002,7 +1112,7 @@ cleanup_records (GTask *task)
         continue;
       progress (task, _("%s: removing TXT record %s"), work->identifier, work->fqdn);
       /* not cancellable: a cancelled run must still clean up */
-      gcert_dns_provider_remove_record_async (data->provider, work->fqdn, work->value,
+      gcert_dns_provider_remove_record_async (work->provider, work->fqdn, work->value,
                                               NULL, record_removed_cb,
                                               work_call_new (task, work));
     }
@@ -1317,7 +1427,8 @@ gcert_issue_async (const GCertIssueParams *params,
 
   g_return_if_fail (params != NULL);
   g_return_if_fail (GCERT_IS_ACME_CLIENT (params->client));
-  g_return_if_fail (GCERT_IS_DNS_PROVIDER (params->provider));
+  g_return_if_fail (GCERT_IS_DNS_ROUTER (params->router));
+  g_return_if_fail (params->dns != NULL);
   g_return_if_fail (params->domains != NULL && params->domains[0] != NULL);
   g_return_if_fail (gcert_acme_client_get_directory (params->client) != NULL);
 
@@ -1325,7 +1436,9 @@ gcert_issue_async (const GCertIssueParams *params,
   g_task_set_source_tag (task, gcert_issue_async);
   data = g_new0 (IssueData, 1);
   data->client = g_object_ref (params->client);
-  data->provider = g_object_ref (params->provider);
+  data->router = g_object_ref (params->router);
+  data->dns = g_strdup (params->dns);
+  data->alias = g_strdup (params->challenge_alias);
   data->domains = g_strdupv ((GStrv) params->domains);
   data->key_type = params->key_type;
   data->resolvers = g_strdupv ((GStrv) params->resolvers);

@@ -3,7 +3,7 @@
 
 #include "gcert-acme-client.h"
 #include "gcert-dns.h"
-#include "gcert-dns-provider.h"
+#include "gcert-dns-router.h"
 #include "gcert-store.h"
 
 G_BEGIN_DECLS
@@ -11,15 +11,19 @@ G_BEGIN_DECLS
 /**
  * GCertIssueParams:
  *
- * What one issuance needs: an ACME client with its account set up, the DNS
- * provider that writes the TXT records, the names and key type, and where
- * to check propagation. With @store and @name set, the order being
+ * What one issuance needs: an ACME client with its account set up, the
+ * router that picks the DNS provider writing each TXT record (the
+ * certificate's own @dns, unless a CNAME or @challenge_alias leads into a
+ * zone another `[dns]` group serves), the names and key type, and where to
+ * check propagation. With @store and @name set, the order being
  * finalized is kept in the store so that a run killed after finalize picks
  * up the issued certificate instead of ordering again.
  */
 typedef struct {
   GCertAcmeClient     *client;
-  GCertDnsProvider    *provider;
+  GCertDnsRouter      *router;
+  const char          *dns;                  /* the certificate's [dns] group */
+  const char          *challenge_alias;      /* nullable */
   const char * const  *domains;
   GCertKeyType         key_type;
   const char * const  *resolvers;            /* nullable: authoritative */

@@ -19,7 +19,7 @@ struct _GCertManager
   GCertConfig     *config;
   GCertStore      *store;
   GCertAcmeClient *client;
-  GHashTable      *providers;        /* dns name → GCertDnsProvider */
+  GCertDnsRouter  *router;
   gboolean         account_ready;
   GPtrArray       *account_waiters;  /* GTask */
   gboolean         verbose;
@@ -57,7 +57,7 @@ gcert_manager_finalize (GObject *object)
   g_clear_object (&self->config);
   g_clear_object (&self->store);
   g_clear_object (&self->client);
-  g_clear_pointer (&self->providers, g_hash_table_unref);
+  g_clear_object (&self->router);
   g_clear_pointer (&self->account_waiters, g_ptr_array_unref);
   G_OBJECT_CLASS (gcert_manager_parent_class)->finalize (object);
 }
@@ -80,7 +80,7 @@ gcert_manager_class_init (GCertManagerClass *klass)
 static void
 gcert_manager_init (GCertManager *self)
 {
-  self->providers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+
   self->request_timeout = DEFAULT_REQUEST_TIMEOUT;
   self->jobs = 1;
 }
@@ -95,6 +95,7 @@ gcert_manager_new (GCertConfig  *config,
 
   self = g_object_new (GCERT_TYPE_MANAGER, NULL);
   self->config = g_object_ref (config);
+  self->router = gcert_dns_router_new (config);
   self->store = gcert_store_new (gcert_config_get_state_dir (config), error);
   if (self->store == NULL)
     return NULL;
@@ -305,31 +306,6 @@ ensure_account_finish (GCertManager  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-static GCertDnsProvider *
-get_provider (GCertManager  *self,
-              const char    *dns,
-              GError       **error)
-{
-  GCertDnsProvider *provider = g_hash_table_lookup (self->providers, dns);
-  g_autoptr(GCertSettings) settings = NULL;
-
-  if (provider != NULL)
-    return provider;
-  settings = gcert_config_get_dns_settings (self->config, dns);
-  if (settings == NULL)
-    {
-      g_set_error (error, GCERT_ERROR, GCERT_ERROR_CONFIG,
-                   _("%s: there is no [dns %s] group"),
-                   gcert_config_get_path (self->config), dns);
-      return NULL;
-    }
-  provider = gcert_plugins_new_dns_provider (settings, error);
-  if (provider == NULL)
-    return NULL;
-  g_hash_table_insert (self->providers, g_strdup (dns), provider);
-  return provider;
-}
-
 /* --- one certificate ---------------------------------------------------------- */
 
 typedef struct {
@@ -495,7 +471,6 @@ job_account_cb (GObject      *source,
   Job *job = user_data;
   GCertManager *self = job->manager;
   GError *error = NULL;
-  GCertDnsProvider *provider;
   GCertIssueParams params = { 0 };
 
   if (!ensure_account_finish (self, result, &error))
@@ -503,14 +478,16 @@ job_account_cb (GObject      *source,
       job_done (job, error);
       return;
     }
-  provider = get_provider (self, job->cert->dns, &error);
-  if (provider == NULL)
+  /* a broken [dns] group fails before anything is ordered */
+  if (gcert_dns_router_get_provider (self->router, job->cert->dns, &error) == NULL)
     {
       job_done (job, error);
       return;
     }
   params.client = self->client;
-  params.provider = provider;
+  params.router = self->router;
+  params.dns = job->cert->dns;
+  params.challenge_alias = job->cert->challenge_alias;
   params.domains = (const char * const *) job->cert->domains;
   params.key_type = job->cert->key_type;
   params.resolvers = gcert_config_get_resolvers (self->config);

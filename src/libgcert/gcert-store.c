@@ -1039,7 +1039,7 @@ gcert_store_set_records (GCertStore          *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   n = records ? g_strv_length ((GStrv) records) : 0;
-  g_return_val_if_fail (n % 2 == 0, FALSE);
+  g_return_val_if_fail (n % 3 == 0, FALSE);
 
   dir = ensure_cert_dir (self, name, error);
   if (dir == NULL)
@@ -1059,13 +1059,15 @@ gcert_store_set_records (GCertStore          *self,
     }
 
   json_builder_begin_array (builder);
-  for (guint i = 0; i < n; i += 2)
+  for (guint i = 0; i < n; i += 3)
     {
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "fqdn");
+      json_builder_set_member_name (builder, "dns");
       json_builder_add_string_value (builder, records[i]);
-      json_builder_set_member_name (builder, "value");
+      json_builder_set_member_name (builder, "fqdn");
       json_builder_add_string_value (builder, records[i + 1]);
+      json_builder_set_member_name (builder, "value");
+      json_builder_add_string_value (builder, records[i + 2]);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -1102,10 +1104,12 @@ gcert_store_get_records (GCertStore  *self,
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonNode *element = json_array_get_element (array, i);
+      const char *dns = NULL;
       const char *fqdn = NULL;
       const char *value = NULL;
 
       if (!JSON_NODE_HOLDS_OBJECT (element) ||
+          !get_json_string (json_node_get_object (element), path, "dns", &dns, error) ||
           !get_json_string (json_node_get_object (element), path, "fqdn", &fqdn, error) ||
           !get_json_string (json_node_get_object (element), path, "value", &value, error))
         {
@@ -1114,8 +1118,9 @@ gcert_store_get_records (GCertStore  *self,
                          _("%s: an entry is not an object"), path);
           return NULL;
         }
-      if (fqdn == NULL || value == NULL)
+      if (dns == NULL || fqdn == NULL || value == NULL)
         continue;
+      g_strv_builder_add (out, dns);
       g_strv_builder_add (out, fqdn);
       g_strv_builder_add (out, value);
     }

@@ -106,7 +106,8 @@ gboolean    gcert_store_clear_pending     (GCertStore   *self,
                                            GError      **error);
 
 /* The journal of challenge TXT records: @records is a flat list of
- * FQDN, VALUE pairs (NULL-terminated); an empty list removes the journal.
+ * DNS, FQDN, VALUE triples (the [dns] group that wrote the record, its
+ * name and value; NULL-terminated); an empty list removes the journal.
  * Written before the records are created, so that a run killed while they
  * exist lets the next run remove them. */
 gboolean    gcert_store_set_records       (GCertStore          *self,

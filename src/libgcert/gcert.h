@@ -16,6 +16,8 @@
 #include "gcert-dns.h"
 #include "gcert-dns-provider.h"
 #include "gcert-deployer.h"
+#include "gcert-dns-router.h"
+#include "gcert-dns-check.h"
 #include "gcert-plugin-loader.h"
 #include "gcert-acme-client.h"
 #include "gcert-order.h"
