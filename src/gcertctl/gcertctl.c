@@ -662,6 +662,215 @@ cmd_show (Ctl   *ctl,
   return GCERT_EXIT_OK;
 }
 
+/* --- check ------------------------------------------------------------------ */
+
+typedef struct {
+  Ctl       *ctl;
+  GPtrArray *checks;
+  GError    *error;
+} CheckRun;
+
+static void
+check_progress_cb (const char *message,
+                   gpointer    user_data)
+{
+  Ctl *ctl = user_data;
+  double elapsed;
+
+  if (ctl->quiet)
+    return;
+  elapsed = (g_get_monotonic_time () - ctl->started) / (double) G_TIME_SPAN_SECOND;
+  g_printerr ("[%5.1fs] %s\n", elapsed, message);
+}
+
+static void
+check_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  CheckRun *run = user_data;
+
+  run->checks = gcert_dns_check_finish (result, &run->error);
+  g_main_loop_quit (run->ctl->loop);
+}
+
+static void
+add_strv_member (JsonBuilder        *builder,
+                 const char         *name,
+                 const char * const *values,
+                 guint               n)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_begin_array (builder);
+  for (guint i = 0; values != NULL && i < n && values[i] != NULL; i++)
+    json_builder_add_string_value (builder, values[i]);
+  json_builder_end_array (builder);
+}
+
+static JsonNode *
+checks_to_json (GPtrArray *checks)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < checks->len; i++)
+    {
+      GCertDnsCheck *check = g_ptr_array_index (checks, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "certificate");
+      json_builder_add_string_value (builder, check->certificate);
+      json_builder_set_member_name (builder, "domain");
+      json_builder_add_string_value (builder, check->domain);
+      json_builder_set_member_name (builder, "challenge-name");
+      json_builder_add_string_value (builder, check->route->name);
+      json_builder_set_member_name (builder, "record-name");
+      json_builder_add_string_value (builder, check->route->fqdn);
+      json_builder_set_member_name (builder, "dns");
+      json_builder_add_string_value (builder, check->route->dns);
+      add_strv_member (builder, "cname-chain", (const char * const *) check->route->chain,
+                       G_MAXUINT);
+      add_strv_member (builder, "servers", (const char * const *) check->servers, G_MAXUINT);
+      add_strv_member (builder, "silent-servers", (const char * const *) check->silent,
+                       G_MAXUINT);
+      add_strv_member (builder, "problems", (const char * const *) check->problems->pdata,
+                       check->problems->len);
+      add_strv_member (builder, "notes", (const char * const *) check->notes->pdata,
+                       check->notes->len);
+      if (check->write_seconds >= 0)
+        {
+          json_builder_set_member_name (builder, "propagation-seconds");
+          json_builder_add_double_value (builder, check->write_seconds);
+        }
+      json_builder_set_member_name (builder, "ok");
+      json_builder_add_boolean_value (builder, check->problems->len == 0);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  return json_builder_get_root (builder);
+}
+
+static void
+print_checks (GPtrArray *checks)
+{
+  for (guint i = 0; i < checks->len; i++)
+    {
+      GCertDnsCheck *check = g_ptr_array_index (checks, i);
+      g_autofree char *servers = g_strjoinv (", ", check->servers);
+
+      g_print ("%s %s (%s)\n", check->problems->len == 0 ? _("OK  ") : _("FAIL"),
+               check->domain, check->certificate);
+      g_print ("     %s → %s, [dns %s]\n", check->route->name, check->route->fqdn,
+               check->route->dns);
+      if (*servers != '\0')
+        g_print ("     %s %s\n", _("checked at:"), servers);
+      if (check->write_seconds >= 0)
+        g_print ("     %s %.1f s\n", _("a test record reached every server in"),
+                 check->write_seconds);
+      for (guint j = 0; j < check->notes->len; j++)
+        g_print ("     %s %s\n", _("note:"), (const char *) g_ptr_array_index (check->notes, j));
+      for (guint j = 0; j < check->problems->len; j++)
+        g_print ("     %s %s\n", _("problem:"),
+                 (const char *) g_ptr_array_index (check->problems, j));
+    }
+}
+
+static int
+cmd_check (Ctl   *ctl,
+           int    argc,
+           char **argv)
+{
+  gboolean write = FALSE;
+  GOptionEntry entries[] = {
+    { "write", 'w', 0, G_OPTION_ARG_NONE, &write, N_("Also create a test TXT record through the provider, wait until every server serves it, and remove it"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print the results as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertConfig) config = NULL;
+  g_autoptr(GCertDnsRouter) router = NULL;
+  g_autoptr(GPtrArray) certificates = g_ptr_array_new ();
+  g_autoptr(GPtrArray) checks = NULL;
+  g_autoptr(GError) run_error = NULL;
+  CheckRun run = { ctl, NULL, NULL };
+  guint failed = 0;
+  guint id;
+
+  if (!parse_subcommand (_("Check the DNS set-up of certificates: CNAMEs and challenge "
+                           "aliases, the providers' settings and the servers asked for "
+                           "propagation."), _("[NAME…]"), entries, &argc, &argv, &error))
+    {
+      g_printerr ("gcertctl check: %s\n", error->message);
+      return GCERT_EXIT_USAGE;
+    }
+  config = load_config (ctl, &error);
+  if (config == NULL)
+    {
+      print_error (ctl, error);
+      return gcert_error_to_exit_status (error);
+    }
+  if (argc < 2)
+    {
+      GPtrArray *all = gcert_config_get_certificates (config);
+
+      for (guint i = 0; i < all->len; i++)
+        g_ptr_array_add (certificates, g_ptr_array_index (all, i));
+    }
+  for (int i = 1; i < argc; i++)
+    {
+      GCertCertificateConfig *cert = gcert_config_lookup_certificate (config, argv[i]);
+
+      if (cert == NULL)
+        {
+          g_set_error (&error, GCERT_ERROR, GCERT_ERROR_CONFIG,
+                       _("%s: there is no [certificate %s] group"),
+                       gcert_config_get_path (config), argv[i]);
+          print_error (ctl, error);
+          return gcert_error_to_exit_status (error);
+        }
+      g_ptr_array_add (certificates, cert);
+    }
+  if (certificates->len == 0)
+    {
+      g_set_error (&error, GCERT_ERROR, GCERT_ERROR_CONFIG,
+                   _("%s: there is no [certificate] group to check"),
+                   gcert_config_get_path (config));
+      print_error (ctl, error);
+      return gcert_error_to_exit_status (error);
+    }
+
+  router = gcert_dns_router_new (config);
+  id = g_unix_signal_add (SIGINT, signal_cb, ctl);
+  gcert_dns_check_async (router, config, certificates, write, check_progress_cb, ctl,
+                         ctl->cancellable, check_done_cb, &run);
+  g_main_loop_run (ctl->loop);
+  g_source_remove (id);
+  checks = g_steal_pointer (&run.checks);
+  run_error = g_steal_pointer (&run.error);
+  if (checks == NULL)
+    {
+      print_error (ctl, run_error);
+      return gcert_error_to_exit_status (run_error);
+    }
+
+  for (guint i = 0; i < checks->len; i++)
+    {
+      GCertDnsCheck *check = g_ptr_array_index (checks, i);
+
+      if (check->problems->len > 0)
+        failed++;
+    }
+  if (ctl->json)
+    {
+      g_autoptr(JsonNode) root = checks_to_json (checks);
+
+      print_json (root);
+    }
+  else
+    print_checks (checks);
+  return failed > 0 ? GCERT_EXIT_FAILURE : GCERT_EXIT_OK;
+}
+
 /* --- main ------------------------------------------------------------------- */
 
 static const struct {
@@ -673,6 +882,7 @@ static const struct {
   { "renew", cmd_renew, N_("Renew the certificates of the configuration that are due") },
   { "list", cmd_list, N_("List certificates, their expiry and last result") },
   { "show", cmd_show, N_("Show one certificate in detail") },
+  { "check", cmd_check, N_("Check the DNS set-up: CNAMEs, challenge aliases, providers, servers") },
 };
 
 static char *
