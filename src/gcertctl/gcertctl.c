@@ -208,6 +208,16 @@ report_results (Ctl       *ctl,
         json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "version");
       json_builder_add_int_value (builder, r->version);
+      json_builder_set_member_name (builder, "deployed");
+      json_builder_begin_array (builder);
+      for (guint j = 0; r->deployed != NULL && r->deployed[j] != NULL; j++)
+        json_builder_add_string_value (builder, r->deployed[j]);
+      json_builder_end_array (builder);
+      json_builder_set_member_name (builder, "deploy-error");
+      if (r->deploy_error)
+        json_builder_add_string_value (builder, r->deploy_error->message);
+      else
+        json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "not-after");
       if (r->not_after)
         {
@@ -231,9 +241,26 @@ report_results (Ctl       *ctl,
             g_printerr ("gcertctl: %s: %s\n", r->name, r->error ? r->error->message : _("failed"));
           continue;
         }
+      if (r->deploy_error != NULL)
+        {
+          /* the certificate itself is safe and live; the next run retries */
+          failed++;
+          if (worst == GCERT_EXIT_OK)
+            worst = GCERT_EXIT_FAILURE;
+          if (!ctl->json)
+            g_printerr (_("gcertctl: %s: version %u is live here, but %s (retried on the next "
+                          "run)\n"), r->name, r->version, r->deploy_error->message);
+          continue;
+        }
       succeeded++;
       if (ctl->json)
         continue;
+      if (r->deployed != NULL && r->deployed[0] != NULL && !ctl->quiet)
+        {
+          g_autofree char *targets = g_strjoinv (", ", r->deployed);
+
+          g_print (_("%s: version %u deployed to %s\n"), r->name, r->version, targets);
+        }
       if (r->attempted)
         g_print (_("%s: renewed, version %u, expires %s\n"), r->name, r->version, expires);
       else if (!ctl->quiet)
@@ -304,9 +331,11 @@ cmd_renew (Ctl   *ctl,
 {
   gboolean force = FALSE;
   gboolean wait = FALSE;
+  int jobs = 0;
   GOptionEntry entries[] = {
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Renew even when not due"), NULL },
     { "wait", 'w', 0, G_OPTION_ARG_NONE, &wait, N_("Wait for another run holding a certificate's lock"), NULL },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, N_("How many certificates to work on at once (default: jobs in the configuration, 4)"), N_("N") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print the results as JSON"), NULL },
     { NULL }
   };
@@ -329,8 +358,51 @@ cmd_renew (Ctl   *ctl,
       print_error (ctl, error);
       return gcert_error_to_exit_status (error);
     }
+  if (jobs < 0 || jobs > 256)
+    {
+      g_printerr (_("gcertctl renew: --jobs must be from 1 to 256\n"));
+      return GCERT_EXIT_USAGE;
+    }
+  if (jobs > 0)
+    gcert_manager_set_jobs (manager, (guint) jobs);
   if (force)
     flags |= GCERT_RENEW_FORCE;
+  if (wait)
+    flags |= GCERT_RENEW_WAIT_LOCK;
+  return run_renew (ctl, manager, argc > 1 ? (const char * const *) argv + 1 : NULL, flags);
+}
+
+static int
+cmd_deploy (Ctl   *ctl,
+            int    argc,
+            char **argv)
+{
+  gboolean wait = FALSE;
+  GOptionEntry entries[] = {
+    { "wait", 'w', 0, G_OPTION_ARG_NONE, &wait, N_("Wait for another run holding a certificate's lock"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print the results as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertConfig) config = NULL;
+  g_autoptr(GCertManager) manager = NULL;
+  GCertRenewFlags flags = GCERT_RENEW_DEPLOY_ONLY;
+
+  if (!parse_subcommand (_("Deploy the live version of the named certificates (all when none "
+                           "is named) to every one of their targets again."),
+                         _("[NAME…]"), entries, &argc, &argv, &error))
+    {
+      g_printerr ("gcertctl deploy: %s\n", error->message);
+      return GCERT_EXIT_USAGE;
+    }
+  config = load_config (ctl, &error);
+  if (config != NULL)
+    manager = make_manager (ctl, config, &error);
+  if (manager == NULL)
+    {
+      print_error (ctl, error);
+      return gcert_error_to_exit_status (error);
+    }
   if (wait)
     flags |= GCERT_RENEW_WAIT_LOCK;
   return run_renew (ctl, manager, argc > 1 ? (const char * const *) argv + 1 : NULL, flags);
@@ -882,6 +954,7 @@ static const struct {
   { "renew", cmd_renew, N_("Renew the certificates of the configuration that are due") },
   { "list", cmd_list, N_("List certificates, their expiry and last result") },
   { "show", cmd_show, N_("Show one certificate in detail") },
+  { "deploy", cmd_deploy, N_("Deploy the live certificates to their targets again") },
   { "check", cmd_check, N_("Check the DNS set-up: CNAMEs, challenge aliases, providers, servers") },
 };
 

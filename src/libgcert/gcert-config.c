@@ -23,11 +23,14 @@ static const struct {
 
 static const char * const gcert_group_keys[] = {
   "ca", "ca-certificates", "contact", "state-dir", "key-type", "renew-before",
-  "renew-every", "resolvers", "propagation-timeout", "max-retry-after", NULL
+  "renew-every", "resolvers", "propagation-timeout", "max-retry-after", "jobs", "notify",
+  "notify-mail", "notify-on-success", "warn-before", "limit-duplicates", "limit-per-domain",
+  "limit-orders", NULL
 };
 
 static const char * const certificate_group_keys[] = {
-  "domains", "dns", "key-type", "renew-before", "renew-every", "challenge-alias", NULL
+  "domains", "dns", "key-type", "renew-before", "renew-every", "challenge-alias", "deploy",
+  "per-target", "target-name", NULL
 };
 
 /* the keys of a [dns NAME] group that the core reads; plugins read the rest */
@@ -73,6 +76,12 @@ struct _GCertConfig
   GHashTable  *dns_zones;      /* dns name → GStrv, lowercase, no trailing dot */
   GHashTable  *dns_aliases;    /* dns name → challenge alias */
   GPtrArray   *deploy_names;
+  guint        jobs;
+  char        *notify;
+  char        *notify_mail;
+  gboolean     notify_on_success;
+  gint64       warn_before;
+  GCertCaLimits limits;
 };
 
 G_DEFINE_TYPE (GCertConfig, gcert_config, G_TYPE_OBJECT)
@@ -92,6 +101,9 @@ certificate_config_free (GCertCertificateConfig *cert)
   g_strfreev (cert->domains);
   g_free (cert->dns);
   g_free (cert->challenge_alias);
+  g_strfreev (cert->deploy);
+  g_free (cert->group);
+  g_free (cert->target);
   g_free (cert);
 }
 
@@ -116,6 +128,8 @@ gcert_config_finalize (GObject *object)
   g_clear_pointer (&self->dns_zones, g_hash_table_unref);
   g_clear_pointer (&self->dns_aliases, g_hash_table_unref);
   g_clear_pointer (&self->deploy_names, g_ptr_array_unref);
+  g_free (self->notify);
+  g_free (self->notify_mail);
 
   G_OBJECT_CLASS (gcert_config_parent_class)->finalize (object);
 }
@@ -144,6 +158,8 @@ gcert_config_init (GCertConfig *self)
   self->key_type = GCERT_KEY_TYPE_DEFAULT;
   self->propagation_timeout = 120;
   self->max_retry_after = 600;
+  self->jobs = 4;
+  self->warn_before = 14 * 24 * 3600;
 }
 
 /* ---- paths ---- */
@@ -695,6 +711,99 @@ parse_positive_duration (GCertSettings  *settings,
 }
 
 static gboolean
+parse_count (GCertSettings  *settings,
+             const char     *key,
+             guint           minimum,
+             guint           maximum,
+             guint          *in_out_value,
+             GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *text = NULL;
+  guint64 value;
+
+  text = gcert_settings_get_string (settings, key, FALSE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (text == NULL)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text, 10, minimum, maximum, &value, NULL))
+    {
+      gcert_settings_set_error (settings, error, key,
+                                _("“%s” is not a whole number from %u to %u"), text,
+                                minimum, maximum);
+      return FALSE;
+    }
+  *in_out_value = (guint) value;
+  return TRUE;
+}
+
+/* The limits the CA publishes (Let's Encrypt's, for its presets), which a
+ * plan of many new certificates must stay under. */
+static void
+default_limits (const char    *ca_id,
+                GCertCaLimits *limits)
+{
+  memset (limits, 0, sizeof *limits);
+  if (g_strcmp0 (ca_id, "letsencrypt") == 0 || g_strcmp0 (ca_id, "letsencrypt-staging") == 0)
+    {
+      limits->duplicates_per_week = 5;
+      limits->per_domain_per_week = 50;
+      limits->orders_per_3h = 300;
+    }
+}
+
+static gboolean
+parse_batch_keys (GCertConfig    *self,
+                  GCertSettings  *settings,
+                  GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!parse_count (settings, "jobs", 1, 64, &self->jobs, error))
+    return FALSE;
+
+  self->notify = gcert_settings_get_path (settings, "notify", FALSE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  self->notify_mail = gcert_settings_get_string (settings, "notify-mail", FALSE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (self->notify_mail != NULL &&
+      (strchr (self->notify_mail, '@') == NULL || strpbrk (self->notify_mail, " \t\r\n<>,;") != NULL ||
+       self->notify_mail[0] == '-'))
+    {
+      gcert_settings_set_error (settings, error, "notify-mail",
+                                _("“%s” is not a single mail address"), self->notify_mail);
+      return FALSE;
+    }
+  if (!gcert_settings_get_boolean (settings, "notify-on-success", FALSE,
+                                   &self->notify_on_success, error))
+    return FALSE;
+  if (!gcert_settings_get_duration (settings, "warn-before", self->warn_before,
+                                    &self->warn_before, error))
+    return FALSE;
+
+  default_limits (self->ca_id, &self->limits);
+  if (!parse_count (settings, "limit-duplicates", 0, 100000,
+                    &self->limits.duplicates_per_week, error) ||
+      !parse_count (settings, "limit-per-domain", 0, 100000,
+                    &self->limits.per_domain_per_week, error) ||
+      !parse_count (settings, "limit-orders", 0, 1000000, &self->limits.orders_per_3h, error))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
 parse_gcert_group (GCertConfig    *self,
                    GCertSettings  *settings,
                    GError        **error)
@@ -800,7 +909,7 @@ parse_gcert_group (GCertConfig    *self,
   if (!parse_positive_duration (settings, "max-retry-after", 600,
                                 &self->max_retry_after, error))
     return FALSE;
-  return TRUE;
+  return parse_batch_keys (self, settings, error);
 }
 
 static gboolean
@@ -994,6 +1103,9 @@ parse_certificate_group (GCertConfig    *self,
   g_auto(GStrv) domains = NULL;
   g_autofree char *dns = NULL;
   g_autofree char *alias = NULL;
+  g_auto(GStrv) deploy = NULL;
+  gboolean per_target = FALSE;
+  gboolean target_name = FALSE;
   GCertCertificateConfig *cert;
   GCertKeyType key_type;
   gint64 renew_before;
@@ -1037,15 +1149,121 @@ parse_certificate_group (GCertConfig    *self,
   if (alias == NULL)
     alias = g_strdup (g_hash_table_lookup (self->dns_aliases, dns));
 
+  deploy = gcert_settings_get_string_list (settings, "deploy", FALSE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  for (guint i = 0; deploy != NULL && deploy[i] != NULL; i++)
+    {
+      if (!g_ptr_array_find_with_equal_func (self->deploy_names, deploy[i], g_str_equal, NULL))
+        {
+          gcert_settings_set_error (settings, error, "deploy",
+                                    _("there is no [deploy %s] group"), deploy[i]);
+          return NULL;
+        }
+      for (guint j = 0; j < i; j++)
+        {
+          if (g_strcmp0 (deploy[i], deploy[j]) == 0)
+            {
+              gcert_settings_set_error (settings, error, "deploy",
+                                        _("%s is listed twice"), deploy[i]);
+              return NULL;
+            }
+        }
+    }
+  if (!gcert_settings_get_boolean (settings, "per-target", FALSE, &per_target, error) ||
+      !gcert_settings_get_boolean (settings, "target-name", FALSE, &target_name, error))
+    return NULL;
+  if (per_target && (deploy == NULL || deploy[0] == NULL))
+    {
+      gcert_settings_set_error (settings, error, "per-target",
+                                _("per-target needs the targets in a deploy key"));
+      return NULL;
+    }
+  if (target_name && !per_target)
+    {
+      gcert_settings_set_error (settings, error, "target-name",
+                                _("target-name needs per-target = true"));
+      return NULL;
+    }
+
   cert = g_new0 (GCertCertificateConfig, 1);
   cert->name = g_strdup (gcert_settings_get_name (settings));
   cert->domains = g_steal_pointer (&validated);
   cert->challenge_alias = g_steal_pointer (&alias);
+  cert->group = g_strdup (cert->name);
+  cert->deploy = deploy != NULL ? g_steal_pointer (&deploy) : g_new0 (char *, 1);
+  cert->per_target = per_target;
+  cert->target_name = target_name;
   cert->dns = g_steal_pointer (&dns);
   cert->key_type = key_type;
   cert->renew_before = renew_before;
   cert->renew_every = renew_every;
   return cert;
+}
+
+/* per-target = true: one certificate NAME@TARGET per deploy target, each
+ * with its own key and schedule */
+static gboolean
+expand_per_target (GCertConfig             *self,
+                   GCertSettings           *settings,
+                   GCertCertificateConfig  *cert,
+                   GError                 **error)
+{
+  for (guint i = 0; cert->deploy[i] != NULL; i++)
+    {
+      const char *target = cert->deploy[i];
+      g_autofree char *name = g_strconcat (cert->name, "@", target, NULL);
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(GStrvBuilder) domains = g_strv_builder_new ();
+      GCertCertificateConfig *copy;
+
+      if (!gcert_name_validate (name, &local_error))
+        {
+          gcert_settings_set_error (settings, error, "deploy", "%s: %s", name,
+                                    local_error->message);
+          return FALSE;
+        }
+      g_strv_builder_addv (domains, (const char **) cert->domains);
+      if (cert->target_name)
+        {
+          g_autoptr(GCertSettings) target_settings = NULL;
+          g_autofree char *host = NULL;
+          g_autofree char *normalized = NULL;
+
+          target_settings = gcert_config_get_deploy_settings (self, target);
+          host = gcert_settings_get_string (target_settings, "host", FALSE, NULL);
+          if (host == NULL || !gcert_domain_validate (host, &normalized, &local_error))
+            {
+              gcert_settings_set_error (settings, error, "target-name",
+                                        _("[deploy %s] has no host name to add%s%s"),
+                                        target, local_error != NULL ? ": " : "",
+                                        local_error != NULL ? local_error->message : "");
+              return FALSE;
+            }
+          if (!g_strv_contains ((const char * const *) cert->domains, normalized))
+            g_strv_builder_add (domains, normalized);
+        }
+
+      copy = g_new0 (GCertCertificateConfig, 1);
+      copy->name = g_steal_pointer (&name);
+      copy->group = g_strdup (cert->group);
+      copy->target = g_strdup (target);
+      copy->domains = g_strv_builder_end (domains);
+      copy->dns = g_strdup (cert->dns);
+      copy->key_type = cert->key_type;
+      copy->renew_before = cert->renew_before;
+      copy->renew_every = cert->renew_every;
+      copy->challenge_alias = g_strdup (cert->challenge_alias);
+      copy->deploy = g_new0 (char *, 2);
+      copy->deploy[0] = g_strdup (target);
+      copy->per_target = TRUE;
+      copy->target_name = cert->target_name;
+      g_ptr_array_add (self->certificates, copy);
+    }
+  return TRUE;
 }
 
 typedef enum {
@@ -1159,7 +1377,17 @@ parse_all (GCertConfig  *self,
 
       if (cert == NULL)
         return FALSE;
-      g_ptr_array_add (self->certificates, cert);
+      if (!cert->per_target)
+        {
+          g_ptr_array_add (self->certificates, cert);
+          continue;
+        }
+      if (!expand_per_target (self, settings, cert, error))
+        {
+          certificate_config_free (cert);
+          return FALSE;
+        }
+      certificate_config_free (cert);
     }
   return TRUE;
 }
@@ -1463,6 +1691,8 @@ gcert_config_add_certificate (GCertConfig         *self,
   cert->domains = g_steal_pointer (&validated);
   cert->dns = g_strdup (dns);
   cert->challenge_alias = g_strdup (g_hash_table_lookup (self->dns_aliases, dns));
+  cert->group = g_strdup (name);
+  cert->deploy = g_new0 (char *, 1);
   cert->key_type = key_type < 0 ? self->key_type : (GCertKeyType) key_type;
   cert->renew_before = self->renew_before;
   cert->renew_every = self->renew_every;
@@ -1552,4 +1782,46 @@ gcert_config_find_dns_for_name (GCertConfig *self,
         }
     }
   return best;
+}
+
+guint
+gcert_config_get_jobs (GCertConfig *self)
+{
+  g_return_val_if_fail (GCERT_IS_CONFIG (self), 1);
+  return self->jobs;
+}
+
+const char *
+gcert_config_get_notify (GCertConfig *self)
+{
+  g_return_val_if_fail (GCERT_IS_CONFIG (self), NULL);
+  return self->notify;
+}
+
+const char *
+gcert_config_get_notify_mail (GCertConfig *self)
+{
+  g_return_val_if_fail (GCERT_IS_CONFIG (self), NULL);
+  return self->notify_mail;
+}
+
+gboolean
+gcert_config_get_notify_on_success (GCertConfig *self)
+{
+  g_return_val_if_fail (GCERT_IS_CONFIG (self), FALSE);
+  return self->notify_on_success;
+}
+
+gint64
+gcert_config_get_warn_before (GCertConfig *self)
+{
+  g_return_val_if_fail (GCERT_IS_CONFIG (self), 0);
+  return self->warn_before;
+}
+
+const GCertCaLimits *
+gcert_config_get_limits (GCertConfig *self)
+{
+  g_return_val_if_fail (GCERT_IS_CONFIG (self), NULL);
+  return &self->limits;
 }

@@ -14,7 +14,19 @@ typedef struct {
   gint64        renew_before;  /* seconds; 0 = default (a third of the lifetime) */
   gint64        renew_every;   /* seconds; 0 = never */
   char         *challenge_alias; /* nullable: its own, else its [dns] group's */
+  GStrv         deploy;        /* [deploy NAME] targets, in order; may be empty */
+  gboolean      per_target;    /* one of the NAME@TARGET certificates of a group */
+  gboolean      target_name;   /* the target's host was added to @domains */
+  char         *group;         /* the [certificate NAME] it comes from */
+  char         *target;        /* nullable: its target, for per-target ones */
 } GCertCertificateConfig;
+
+/* The CA's published limits a plan must stay under; 0 = no limit. */
+typedef struct {
+  guint duplicates_per_week;   /* certificates for the same set of names */
+  guint per_domain_per_week;   /* new certificates per registered domain */
+  guint orders_per_3h;         /* new orders per account */
+} GCertCaLimits;
 
 #define GCERT_TYPE_CONFIG (gcert_config_get_type ())
 G_DECLARE_FINAL_TYPE (GCertConfig, gcert_config, GCERT, CONFIG, GObject)
@@ -58,7 +70,20 @@ guint        gcert_config_get_propagation_timeout (GCertConfig *self);
 /* the longest Retry-After we honour, seconds; default 600 (key max-retry-after) */
 guint        gcert_config_get_max_retry_after   (GCertConfig *self);
 
-/* GCertCertificateConfig*, in config order; owned by @self */
+/* how many certificates a batch works on at once (key jobs, default 4) */
+guint        gcert_config_get_jobs              (GCertConfig *self);
+/* a program that receives a summary (key notify), or NULL */
+const char  *gcert_config_get_notify            (GCertConfig *self);
+/* a mail address the summary goes to through sendmail, or NULL */
+const char  *gcert_config_get_notify_mail       (GCertConfig *self);
+gboolean     gcert_config_get_notify_on_success (GCertConfig *self);
+/* seconds before expiry from which a certificate not renewed is warned
+ * about (key warn-before, default 14d) */
+gint64       gcert_config_get_warn_before       (GCertConfig *self);
+const GCertCaLimits *gcert_config_get_limits    (GCertConfig *self);
+
+/* GCertCertificateConfig*, in config order (per-target groups expanded to
+ * NAME@TARGET, one per target); owned by @self */
 GPtrArray   *gcert_config_get_certificates      (GCertConfig *self);
 GCertCertificateConfig *gcert_config_lookup_certificate (GCertConfig *self,
                                                          const char  *name);

@@ -25,6 +25,7 @@ struct _GCertManager
   gboolean         verbose;
   guint            request_timeout;
   guint            jobs;
+  GHashTable      *deployers;        /* target → GCertDeployer */
 };
 
 enum {
@@ -45,6 +46,8 @@ gcert_renew_result_free (GCertRenewResult *result)
   g_free (result->name);
   g_free (result->reason);
   g_clear_error (&result->error);
+  g_clear_error (&result->deploy_error);
+  g_strfreev (result->deployed);
   g_clear_pointer (&result->not_after, g_date_time_unref);
   g_free (result);
 }
@@ -58,6 +61,7 @@ gcert_manager_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->client);
   g_clear_object (&self->router);
+  g_clear_pointer (&self->deployers, g_hash_table_unref);
   g_clear_pointer (&self->account_waiters, g_ptr_array_unref);
   G_OBJECT_CLASS (gcert_manager_parent_class)->finalize (object);
 }
@@ -83,6 +87,7 @@ gcert_manager_init (GCertManager *self)
 
   self->request_timeout = DEFAULT_REQUEST_TIMEOUT;
   self->jobs = 1;
+  self->deployers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
 
 GCertManager *
@@ -96,6 +101,7 @@ gcert_manager_new (GCertConfig  *config,
   self = g_object_new (GCERT_TYPE_MANAGER, NULL);
   self->config = g_object_ref (config);
   self->router = gcert_dns_router_new (config);
+  self->jobs = gcert_config_get_jobs (config);
   self->store = gcert_store_new (gcert_config_get_state_dir (config), error);
   if (self->store == NULL)
     return NULL;
@@ -308,14 +314,22 @@ ensure_account_finish (GCertManager  *self,
 
 /* --- one certificate ---------------------------------------------------------- */
 
-typedef struct {
+typedef struct _Job Job;
+static void deploy_start (Job *job, gboolean all);
+
+struct _Job {
   GCertManager           *manager;
   GCertCertificateConfig *cert;
   GCertRenewResult       *result;
   GCertStoreLock         *lock;
   GTask                  *run;      /* the batch this job belongs to */
   gboolean                no_record; /* another run holds the lock */
-} Job;
+  GPtrArray              *targets;  /* the deploy targets still to do */
+  GPtrArray              *deployed; /* targets done */
+  GString                *deploy_errors;
+  GCertDeployment        *deployment;
+  char                   *target;   /* being deployed to */
+};
 
 typedef struct {
   GPtrArray       *queue;     /* Job*, not yet started */
@@ -336,6 +350,12 @@ run_data_free (RunData *data)
 static void
 job_free (Job *job)
 {
+  g_clear_pointer (&job->targets, g_ptr_array_unref);
+  g_clear_pointer (&job->deployed, g_ptr_array_unref);
+  if (job->deploy_errors != NULL)
+    g_string_free (job->deploy_errors, TRUE);
+  g_clear_pointer (&job->deployment, gcert_deployment_free);
+  g_free (job->target);
   g_clear_pointer (&job->lock, gcert_store_lock_free);
   g_clear_object (&job->run);
   g_free (job);
@@ -460,7 +480,216 @@ issued_cb (GObject      *source,
                     "GCERT_STEP", "renewed",
                     "MESSAGE", "%s: certificate version %u is live", job->cert->name, version);
   g_signal_emit (self, signals[SIGNAL_CERTIFICATE_RENEWED], 0, job->cert->name, version);
-  job_done (job, NULL);
+  deploy_start (job, FALSE);
+}
+
+/* --- deployment ------------------------------------------------------------------ */
+
+static GCertDeployer *
+get_deployer (GCertManager  *self,
+              const char    *target,
+              GError       **error)
+{
+  g_autoptr(GCertSettings) settings = NULL;
+  GCertDeployer *deployer = g_hash_table_lookup (self->deployers, target);
+
+  if (deployer != NULL)
+    return deployer;
+  settings = gcert_config_get_deploy_settings (self->config, target);
+  if (settings == NULL)
+    {
+      g_set_error (error, GCERT_ERROR, GCERT_ERROR_CONFIG, _("%s: there is no [deploy %s] group"),
+                   gcert_config_get_path (self->config), target);
+      return NULL;
+    }
+  deployer = gcert_plugins_new_deployer (settings, error);
+  if (deployer == NULL)
+    return NULL;
+  g_hash_table_insert (self->deployers, g_strdup (target), deployer);
+  return deployer;
+}
+
+static void deploy_next (Job *job);
+
+static void
+deploy_record (Job          *job,
+               const GError *error)
+{
+  g_autoptr(GCertDeployRecord) record = g_new0 (GCertDeployRecord, 1);
+  g_autoptr(GError) local_error = NULL;
+
+  record->target = g_strdup (job->target);
+  record->version = job->deployment->version;
+  record->success = error == NULL;
+  record->error = error != NULL ? g_strdup (error->message) : NULL;
+  record->time = g_date_time_new_now_utc ();
+  if (!gcert_store_save_deploy_record (job->manager->store, job->cert->name, record,
+                                       &local_error))
+    g_warning ("%s: %s", job->cert->name, local_error->message);
+}
+
+static void
+deploy_failed (Job    *job,
+               GError *error)
+{
+  emit_progress (job->manager, job->cert->name, error->message);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                    "GCERT_CERTIFICATE", job->cert->name,
+                    "GCERT_TARGET", job->target,
+                    "GCERT_STEP", "deploy-failed",
+                    "MESSAGE", "%s: %s", job->cert->name, error->message);
+  if (job->deploy_errors->len > 0)
+    g_string_append (job->deploy_errors, "; ");
+  g_string_append (job->deploy_errors, error->message);
+  g_error_free (error);
+}
+
+static void
+deploy_progress_cb (const char *message,
+                    gpointer    user_data)
+{
+  Job *job = user_data;
+
+  emit_progress (job->manager, job->cert->name, message);
+}
+
+static void
+deployed_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Job *job = user_data;
+  GError *error = NULL;
+
+  if (!gcert_deployer_deploy_finish (GCERT_DEPLOYER (source), result, &error))
+    {
+      g_prefix_error (&error, _("deploying version %u to %s: "), job->deployment->version,
+                      job->target);
+      /* a cancelled deployment says nothing about the target */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        deploy_record (job, error);
+      deploy_failed (job, error);
+    }
+  else
+    {
+      deploy_record (job, NULL);
+      g_autofree char *message = g_strdup_printf (_("deployed version %u to %s"),
+                                                  job->deployment->version, job->target);
+
+      g_ptr_array_add (job->deployed, g_strdup (job->target));
+      emit_progress (job->manager, job->cert->name, message);
+    }
+  deploy_next (job);
+}
+
+static void
+deploy_next (Job *job)
+{
+  GCertManager *self = job->manager;
+  GCertDeployer *deployer;
+  GError *error = NULL;
+
+  g_clear_pointer (&job->target, g_free);
+  if (job->targets->len == 0)
+    {
+      GCertRenewResult *result = job->result;
+
+      g_ptr_array_add (job->deployed, NULL);
+      result->deployed = (GStrv) g_ptr_array_steal (job->deployed, NULL);
+      if (job->deploy_errors->len > 0)
+        result->deploy_error = g_error_new (GCERT_ERROR, GCERT_ERROR_FAILED, "%s",
+                                            job->deploy_errors->str);
+      job_done (job, NULL);
+      return;
+    }
+
+  job->target = g_ptr_array_steal_index (job->targets, 0);
+  deployer = get_deployer (self, job->target, &error);
+  if (deployer == NULL)
+    {
+      g_prefix_error (&error, _("deploying to %s: "), job->target);
+      deploy_record (job, error);
+      deploy_failed (job, error);
+      deploy_next (job);
+      return;
+    }
+  {
+    g_autofree char *message = g_strdup_printf (_("deploying version %u to %s"),
+                                                job->deployment->version, job->target);
+
+    emit_progress (self, job->cert->name, message);
+  }
+  g_free ((char *) job->deployment->target);
+  job->deployment->target = g_strdup (job->target);
+  gcert_deployer_deploy_async (deployer, job->deployment, deploy_progress_cb, job,
+                               g_task_get_cancellable (job->run), deployed_cb, job);
+}
+
+/* Deploys the live version to the certificate's targets: with @all to
+ * every one, otherwise to those that do not have it yet or failed. */
+static void
+deploy_start (Job      *job,
+              gboolean  all)
+{
+  GCertManager *self = job->manager;
+  g_autoptr(GHashTable) records = NULL;
+  g_autoptr(GCertCertificate) live = NULL;
+  g_autoptr(GDateTime) not_after = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(GError) error = NULL;
+  guint version = gcert_store_get_live_version (self->store, job->cert->name);
+
+  job->targets = g_ptr_array_new_with_free_func (g_free);
+  job->deployed = g_ptr_array_new_with_free_func (g_free);
+  job->deploy_errors = g_string_new (NULL);
+  if (version == 0 || job->cert->deploy == NULL || job->cert->deploy[0] == NULL)
+    {
+      deploy_next (job);
+      return;
+    }
+
+  records = gcert_store_load_deploy_records (self->store, job->cert->name, &error);
+  if (records == NULL)
+    g_warning ("%s: %s", job->cert->name, error->message);
+  for (guint i = 0; job->cert->deploy[i] != NULL; i++)
+    {
+      GCertDeployRecord *record = records != NULL
+        ? g_hash_table_lookup (records, job->cert->deploy[i]) : NULL;
+
+      if (all || record == NULL || !record->success || record->version != version)
+        g_ptr_array_add (job->targets, g_strdup (job->cert->deploy[i]));
+    }
+  if (job->targets->len == 0)
+    {
+      deploy_next (job);
+      return;
+    }
+
+  live = gcert_store_load_live (self->store, job->cert->name, NULL);
+  if (live != NULL)
+    not_after = gcert_certificate_get_not_after (live);
+  dir = gcert_store_get_version_dir (self->store, job->cert->name, version);
+  job->result->deploy_attempted = TRUE;
+  {
+    g_autofree char *key = g_build_filename (dir, "privkey.pem", NULL);
+    g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+    g_autofree char *chain = g_build_filename (dir, "chain.pem", NULL);
+    g_autofree char *fullchain = g_build_filename (dir, "fullchain.pem", NULL);
+    GCertDeployment deployment = {
+      .name = job->cert->name,
+      .target = NULL,
+      .domains = (const char * const *) job->cert->domains,
+      .version = version,
+      .key_path = key,
+      .cert_path = cert,
+      .chain_path = chain,
+      .fullchain_path = fullchain,
+      .not_after = not_after != NULL ? g_date_time_to_unix (not_after) : 0,
+    };
+
+    job->deployment = gcert_deployment_copy (&deployment);
+  }
+  deploy_next (job);
 }
 
 static void
@@ -497,6 +726,28 @@ job_account_cb (GObject      *source,
   params.progress = job_progress_cb;
   params.progress_data = job;
   gcert_issue_async (&params, g_task_get_cancellable (job->run), issued_cb, job);
+}
+
+/* After failures, a renewal is retried with a doubling pause (1 h, 2 h, …
+ * 12 h at most), unless less than half of renew-before is left, when every
+ * run tries: the pause spares the CA, never the certificate. */
+static gboolean
+backing_off (const GCertCertificateConfig *cert,
+             GCertCertificate             *live,
+             const GCertRunRecord         *record,
+             GDateTime                    *now)
+{
+  g_autoptr(GDateTime) not_before = gcert_certificate_get_not_before (live);
+  g_autoptr(GDateTime) not_after = gcert_certificate_get_not_after (live);
+  gint64 lifetime = g_date_time_difference (not_after, not_before) / G_TIME_SPAN_SECOND;
+  gint64 left = g_date_time_difference (not_after, now) / G_TIME_SPAN_SECOND;
+  gint64 renew_before = cert->renew_before > 0 ? cert->renew_before : lifetime / 3;
+  gint64 pause = (gint64) 3600 << MIN (record->failures - 1, 4u);
+  gint64 since = g_date_time_difference (now, record->last_attempt) / G_TIME_SPAN_SECOND;
+
+  if (left < renew_before / 2)
+    return FALSE;
+  return since < MIN (pause, 12 * 3600);
 }
 
 static void
@@ -540,14 +791,32 @@ job_start (Job *job)
       g_free (reason);
       reason = g_strdup (_("forced"));
     }
-  job->result->reason = g_steal_pointer (&reason);
-  if (!due)
+  if (due && live != NULL && record != NULL && record->failures > 0 &&
+      record->last_attempt != NULL && !(data->flags & GCERT_RENEW_FORCE) &&
+      backing_off (job->cert, live, record, now))
     {
-      job->result->success = TRUE;
+      due = FALSE;
+      g_free (reason);
+      reason = g_strdup_printf (_("the last %u attempts failed; the next one is due later"),
+                                record->failures);
+    }
+  job->result->reason = g_steal_pointer (&reason);
+  if (!due || (data->flags & GCERT_RENEW_DEPLOY_ONLY))
+    {
+      job->result->success = live != NULL || !(data->flags & GCERT_RENEW_DEPLOY_ONLY);
       job->result->version = gcert_store_get_live_version (self->store, job->cert->name);
       if (live != NULL)
         job->result->not_after = gcert_certificate_get_not_after (live);
-      job_done (job, NULL);
+      if (live == NULL)
+        {
+          job_done (job, (data->flags & GCERT_RENEW_DEPLOY_ONLY)
+                           ? g_error_new (GCERT_ERROR, GCERT_ERROR_NOT_FOUND,
+                                          _("there is no live certificate to deploy"))
+                           : NULL);
+          return;
+        }
+      /* a deployment that failed earlier is retried until it succeeds */
+      deploy_start (job, (data->flags & GCERT_RENEW_DEPLOY_ONLY) != 0);
       return;
     }
 
@@ -800,4 +1069,14 @@ gcert_manager_describe (GCertManager  *self,
   json_builder_add_int_value (builder, record ? record->failures : 0);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
+}
+
+void
+gcert_manager_set_jobs (GCertManager *self,
+                        guint         jobs)
+{
+  g_return_if_fail (GCERT_IS_MANAGER (self));
+  g_return_if_fail (jobs > 0);
+
+  self->jobs = jobs;
 }

@@ -12,6 +12,7 @@ typedef enum {
   GCERT_RENEW_FLAGS_NONE = 0,
   GCERT_RENEW_FORCE      = 1 << 0,  /* renew even when not due */
   GCERT_RENEW_WAIT_LOCK  = 1 << 1,  /* wait for another run's lock */
+  GCERT_RENEW_DEPLOY_ONLY = 1 << 2, /* no issuance: deploy the live version to every target */
 } GCertRenewFlags;
 
 typedef struct {
@@ -22,6 +23,9 @@ typedef struct {
   GError    *error;       /* nullable */
   guint      version;     /* the live version afterwards */
   GDateTime *not_after;   /* nullable */
+  gboolean   deploy_attempted;
+  GStrv      deployed;    /* nullable: the targets deployed to in this run */
+  GError    *deploy_error; /* nullable: what failed; retried on the next run */
 } GCertRenewResult;
 
 void gcert_renew_result_free (GCertRenewResult *result);
@@ -50,6 +54,9 @@ void          gcert_manager_set_verbose  (GCertManager  *self,
 /* seconds of silence before an ACME request is retried (default 30) */
 void          gcert_manager_set_request_timeout (GCertManager *self,
                                                  guint         seconds);
+/* how many certificates are worked on at once (default: the config's jobs) */
+void          gcert_manager_set_jobs     (GCertManager  *self,
+                                          guint          jobs);
 /* total ACME requests sent so far, retries included */
 guint         gcert_manager_get_request_count (GCertManager *self);
 

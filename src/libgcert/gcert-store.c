@@ -1239,3 +1239,147 @@ gcert_store_load_run_record (GCertStore  *self,
     }
   return g_steal_pointer (&record);
 }
+
+/* ---- deployments ---- */
+
+void
+gcert_deploy_record_free (GCertDeployRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->target);
+  g_free (record->error);
+  g_clear_pointer (&record->time, g_date_time_unref);
+  g_free (record);
+}
+
+GHashTable *
+gcert_store_load_deploy_records (GCertStore  *self,
+                                 const char  *name,
+                                 GError     **error)
+{
+  g_autoptr(GHashTable) records = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GList) members = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (GCERT_IS_STORE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_name (name, error))
+    return NULL;
+  records = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                   (GDestroyNotify) gcert_deploy_record_free);
+  path = cert_path (self, name, "deploy.json");
+  object = read_json_object (path, &local_error);
+  if (object == NULL)
+    {
+      if (g_error_matches (local_error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND))
+        return g_steal_pointer (&records);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (object, l->data);
+      g_autoptr(GCertDeployRecord) record = g_new0 (GCertDeployRecord, 1);
+      JsonObject *entry;
+      const char *text = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
+                       _("%s: “%s” is not an object"), path, (const char *) l->data);
+          return NULL;
+        }
+      entry = json_node_get_object (node);
+      record->target = g_strdup (l->data);
+      if (!get_json_uint (entry, path, "version", &record->version, error) ||
+          !get_json_date (entry, path, "time", &record->time, error) ||
+          !get_json_string (entry, path, "error", &text, error))
+        return NULL;
+      record->error = g_strdup (text);
+      record->success = json_object_get_boolean_member_with_default (entry, "success", FALSE);
+      g_hash_table_replace (records, record->target, g_steal_pointer (&record));
+    }
+  return g_steal_pointer (&records);
+}
+
+gboolean
+gcert_store_save_deploy_record (GCertStore               *self,
+                                const char               *name,
+                                const GCertDeployRecord  *record,
+                                GError                  **error)
+{
+  g_autoptr(GHashTable) records = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GList) targets = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (GCERT_IS_STORE (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (record != NULL && record->target != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  records = gcert_store_load_deploy_records (self, name, error);
+  if (records == NULL)
+    return FALSE;
+  dir = ensure_cert_dir (self, name, error);
+  if (dir == NULL)
+    return FALSE;
+  path = g_build_filename (dir, "deploy.json", NULL);
+
+  {
+    GCertDeployRecord *copy = g_new0 (GCertDeployRecord, 1);
+
+    copy->target = g_strdup (record->target);
+    copy->version = record->version;
+    copy->success = record->success;
+    copy->error = g_strdup (record->error);
+    copy->time = record->time != NULL ? g_date_time_ref (record->time) : NULL;
+    g_hash_table_replace (records, copy->target, copy);
+  }
+
+  targets = g_hash_table_get_keys (records);
+  targets = g_list_sort (targets, (GCompareFunc) g_strcmp0);
+  json_builder_begin_object (builder);
+  for (GList *l = targets; l != NULL; l = l->next)
+    {
+      GCertDeployRecord *entry = g_hash_table_lookup (records, l->data);
+
+      json_builder_set_member_name (builder, entry->target);
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "version");
+      json_builder_add_int_value (builder, entry->version);
+      json_builder_set_member_name (builder, "success");
+      json_builder_add_boolean_value (builder, entry->success);
+      if (entry->error != NULL)
+        {
+          json_builder_set_member_name (builder, "error");
+          json_builder_add_string_value (builder, entry->error);
+        }
+      add_date_member (builder, "time", entry->time);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+  return write_json (path, builder, 0644, error);
+}
+
+char *
+gcert_store_get_version_dir (GCertStore *self,
+                             const char *name,
+                             guint       version)
+{
+  g_autofree char *number = NULL;
+
+  g_return_val_if_fail (GCERT_IS_STORE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  number = g_strdup_printf ("%u", version);
+  return g_build_filename (self->path, "certificates", name, "versions", number, NULL);
+}

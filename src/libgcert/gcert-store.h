@@ -38,6 +38,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GCertStoreLock, gcert_store_lock_free)
  *   certificates/NAME/pending.key     its key, 0600
  *   certificates/NAME/records.json    TXT records created and not yet
  *                                     removed (cleaned up by the next run)
+ *   certificates/NAME/deploy.json     the last deployment to each target
  *   certificates/NAME/lock            flock(2) target
  *   live/NAME -> ../certificates/NAME/versions/N   (symlink, swapped
  *                                     atomically with rename(2))
@@ -127,5 +128,32 @@ gboolean        gcert_store_save_run_record (GCertStore           *self,
 GCertRunRecord *gcert_store_load_run_record (GCertStore           *self,
                                              const char           *name,
                                              GError              **error);
+
+/* The last deployment of a certificate to one [deploy] target. */
+typedef struct {
+  char      *target;
+  guint      version;   /* the version it was about */
+  gboolean   success;
+  char      *error;     /* nullable */
+  GDateTime *time;      /* nullable */
+} GCertDeployRecord;
+
+void gcert_deploy_record_free (GCertDeployRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GCertDeployRecord, gcert_deploy_record_free)
+
+/* certificates/NAME/deploy.json: target → GCertDeployRecord (owned by the
+ * table); an empty table when nothing was deployed yet */
+GHashTable     *gcert_store_load_deploy_records (GCertStore               *self,
+                                                 const char               *name,
+                                                 GError                  **error);
+/* replaces the record of @record->target; the others stay */
+gboolean        gcert_store_save_deploy_record  (GCertStore               *self,
+                                                 const char               *name,
+                                                 const GCertDeployRecord  *record,
+                                                 GError                  **error);
+/* certificates/NAME/versions/N, which never changes once written */
+char           *gcert_store_get_version_dir     (GCertStore               *self,
+                                                 const char               *name,
+                                                 guint                     version);
 
 G_END_DECLS
