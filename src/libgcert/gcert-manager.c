@@ -2,11 +2,13 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 
 #include "gcert-acme-client.h"
 #include "gcert-error.h"
 #include "gcert-issuance.h"
 #include "gcert-manager.h"
+#include "gcert-notify.h"
 #include "gcert-plugin-loader.h"
 #include "gcert-renewal.h"
 
@@ -826,6 +828,50 @@ job_start (Job *job)
 }
 
 static void
+notified_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) run = user_data;
+  RunData *data = g_task_get_task_data (run);
+  GCertManager *self = g_task_get_source_object (run);
+  g_autoptr(GError) error = NULL;
+
+  if (!gcert_notify_send_finish (result, &error))
+    {
+      emit_progress (self, "gcert", error->message);
+      g_warning ("%s", error->message);
+    }
+  g_task_return_pointer (run, g_ptr_array_ref (data->results),
+                         (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* The admin hears of failures and of certificates close to expiry. */
+static void
+run_notify (GTask *run)
+{
+  RunData *data = g_task_get_task_data (run);
+  GCertManager *self = g_task_get_source_object (run);
+  g_autofree char *summary = NULL;
+  g_autofree char *subject = NULL;
+  const char *event = NULL;
+
+  if (gcert_config_get_notify (self->config) != NULL ||
+      gcert_config_get_notify_mail (self->config) != NULL)
+    summary = gcert_notify_summarize (self->config, data->results, &event, &subject);
+  if (summary == NULL)
+    {
+      g_task_return_pointer (run, g_ptr_array_ref (data->results),
+                             (GDestroyNotify) g_ptr_array_unref);
+      g_object_unref (run);
+      return;
+    }
+  emit_progress (self, "gcert", subject);
+  /* not cancellable: an interrupted run is news too */
+  gcert_notify_send_async (self->config, event, subject, summary, NULL, notified_cb, run);
+}
+
+static void
 run_next (GTask *run)
 {
   RunData *data = g_task_get_task_data (run);
@@ -841,10 +887,148 @@ run_next (GTask *run)
   if (data->queue->len == 0 && data->running == 0 && !data->returned)
     {
       data->returned = TRUE;
-      g_task_return_pointer (run, g_ptr_array_ref (data->results),
-                             (GDestroyNotify) g_ptr_array_unref);
+      run_notify (g_steal_pointer (&run));
+      return;
     }
   g_object_unref (run);
+}
+
+/* "example.com" for "www.example.com": the last two labels. Without the
+ * public suffix list this undercounts under suffixes such as co.uk, which
+ * errs on the safe side of the CA's per-domain limit. */
+static const char *
+registered_domain (const char *domain)
+{
+  const char *last = strrchr (domain, '.');
+  const char *p;
+
+  if (last == NULL)
+    return domain;
+  for (p = last - 1; p > domain && *p != '.'; p--)
+    ;
+  return *p == '.' ? p + 1 : domain;
+}
+
+/* how many versions of @name were made in the last @seconds */
+static guint
+recent_versions (GCertManager *self,
+                 const char   *name,
+                 gint64        seconds)
+{
+  guint version = gcert_store_get_live_version (self->store, name);
+  gint64 since = g_get_real_time () / G_USEC_PER_SEC - seconds;
+  guint count = 0;
+
+  for (guint v = version; v > 0; v--)
+    {
+      g_autofree char *dir = gcert_store_get_version_dir (self->store, name, v);
+      GStatBuf st;
+
+      if (g_stat (dir, &st) != 0 || st.st_mtime < since)
+        break;
+      count++;
+    }
+  return count;
+}
+
+static void
+defer_job (GCertManager *self,
+           RunData      *data,
+           guint         index,
+           const char   *reason)
+{
+  Job *job = g_ptr_array_index (data->queue, index);
+
+  emit_progress (self, job->cert->name, reason);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+                    "GCERT_CERTIFICATE", job->cert->name,
+                    "GCERT_STEP", "deferred",
+                    "MESSAGE", "%s: %s", job->cert->name, reason);
+  job->result->success = TRUE;
+  job->result->reason = g_strdup (reason);
+  job->result->version = gcert_store_get_live_version (self->store, job->cert->name);
+  g_ptr_array_remove_index (data->queue, index);
+  job_free (job);
+}
+
+/* Keeps a batch under the CA's published limits: new certificates beyond
+ * what a registered domain may get this week, renewals of a set of names
+ * already issued too often, and orders beyond the 3-hour allowance wait for
+ * a later run instead of failing halfway. */
+static void
+plan_limits (GCertManager *self,
+             RunData      *data)
+{
+  const GCertCaLimits *limits = gcert_config_get_limits (self->config);
+  g_autoptr(GHashTable) per_domain = g_hash_table_new (g_str_hash, g_str_equal);
+  g_auto(GStrv) known = gcert_store_list_certificates (self->store);
+  guint orders = 0;
+  gint64 week = 7 * 24 * 3600;
+
+  if (limits->per_domain_per_week > 0)
+    {
+      /* certificates first issued this week count against their domain */
+      for (guint i = 0; known[i] != NULL; i++)
+        {
+          GCertCertificateConfig *cert = gcert_config_lookup_certificate (self->config, known[i]);
+          guint version = gcert_store_get_live_version (self->store, known[i]);
+
+          if (cert == NULL || version == 0 || recent_versions (self, known[i], week) < version)
+            continue;
+          {
+            const char *domain = registered_domain (cert->domains[0]);
+            guint n = GPOINTER_TO_UINT (g_hash_table_lookup (per_domain, domain));
+
+            g_hash_table_insert (per_domain, (gpointer) domain, GUINT_TO_POINTER (n + 1));
+          }
+        }
+    }
+
+  for (guint i = 0; i < data->queue->len;)
+    {
+      Job *job = g_ptr_array_index (data->queue, i);
+      gboolean is_new = gcert_store_get_live_version (self->store, job->cert->name) == 0;
+      const char *domain = registered_domain (job->cert->domains[0]);
+
+      if (is_new && limits->per_domain_per_week > 0)
+        {
+          guint n = GPOINTER_TO_UINT (g_hash_table_lookup (per_domain, domain));
+
+          if (n >= limits->per_domain_per_week)
+            {
+              g_autofree char *reason = NULL;
+
+              reason = g_strdup_printf (_("deferred: the CA allows %u new certificates for %s "
+                                          "per week and this run would exceed it; a later "
+                                          "run issues it"),
+                                        limits->per_domain_per_week, domain);
+              defer_job (self, data, i, reason);
+              continue;
+            }
+          g_hash_table_insert (per_domain, (gpointer) domain, GUINT_TO_POINTER (n + 1));
+        }
+      if (!is_new && limits->duplicates_per_week > 0 && (data->flags & GCERT_RENEW_FORCE) &&
+          recent_versions (self, job->cert->name, week) >= limits->duplicates_per_week)
+        {
+          g_autofree char *reason = NULL;
+
+          reason = g_strdup_printf (_("deferred: %u certificates for these names were issued "
+                                      "this week, the most the CA allows"),
+                                    limits->duplicates_per_week);
+          defer_job (self, data, i, reason);
+          continue;
+        }
+      if (limits->orders_per_3h > 0 && is_new && ++orders > limits->orders_per_3h)
+        {
+          g_autofree char *reason = NULL;
+
+          reason = g_strdup_printf (_("deferred: the CA allows %u new orders per account in "
+                                      "3 hours"), limits->orders_per_3h);
+          defer_job (self, data, i, reason);
+          continue;
+        }
+      i++;
+    }
 }
 
 void
@@ -901,6 +1085,8 @@ gcert_manager_renew_async (GCertManager        *self,
       g_ptr_array_add (data->results, job->result);
       g_ptr_array_add (data->queue, job);
     }
+  if (!(flags & GCERT_RENEW_DEPLOY_ONLY))
+    plan_limits (self, data);
   run_next (g_steal_pointer (&run));
 }
 
