@@ -22,105 +22,11 @@ static char *pebble_root;
 
 /* --- running gcertctl ----------------------------------------------------- */
 
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} Run;
+typedef GCertTestRun Run;
 
-static void
-run_free (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-  g_free (run);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
-
-static const char *
-gcertctl_path (void)
-{
-  const char *path = g_getenv ("GCERTCTL");
-
-  if (path == NULL)
-    g_error ("GCERTCTL is not set; run this test with “meson test”");
-  return path;
-}
-
-static char *
-bytes_to_string (GBytes *bytes)
-{
-  gsize size;
-  const char *data = g_bytes_get_data (bytes, &size);
-
-  /* an empty output has no data at all */
-  return size > 0 ? g_strndup (data, size) : g_strdup ("");
-}
-
-/* Runs `gcertctl -c CONFIG ARGS…` (no -c when @config is NULL) to its end. */
-static Run *
-run_ctlv (const char         *config,
-          const char * const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GBytes) out = NULL;
-  g_autoptr(GBytes) err = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *command = NULL;
-  Run *run;
-
-  g_ptr_array_add (argv, (char *) gcertctl_path ());
-  if (config != NULL)
-    {
-      g_ptr_array_add (argv, (char *) "-c");
-      g_ptr_array_add (argv, (char *) config);
-    }
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  command = g_strjoinv (" ", (char **) argv->pdata);
-  g_test_message ("$ %s", command);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  /* only the configuration decides where state and trust come from */
-  g_subprocess_launcher_unsetenv (launcher, "GCERT_CA_CERTIFICATES");
-  g_subprocess_launcher_unsetenv (launcher, "GCERT_STATEDIR");
-  g_subprocess_launcher_unsetenv (launcher, "STATE_DIRECTORY");
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate (process, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-
-  run = g_new0 (Run, 1);
-  run->out = bytes_to_string (out);
-  run->err = bytes_to_string (err);
-  if (!g_subprocess_get_if_exited (process))
-    {
-      g_test_message ("stdout:\n%s\nstderr:\n%s", run->out, run->err);
-      g_error ("gcertctl did not exit normally (signal %d)",
-               g_subprocess_get_term_sig (process));
-    }
-  run->status = g_subprocess_get_exit_status (process);
-  return run;
-}
-
-#define run_ctl(config, ...) \
-  run_ctlv ((config), (const char * const []) { __VA_ARGS__, NULL })
-
-/* the outputs go into the log when the status is not the expected one */
-static void
-assert_status (const Run *run,
-               int        expected)
-{
-  if (run->status != expected)
-    g_test_message ("exit status %d\nstdout:\n%s\nstderr:\n%s",
-                    run->status, run->out, run->err);
-  g_assert_cmpint (run->status, ==, expected);
-}
+#define run_ctlv gcert_test_run_gcertctl
+#define run_ctl gcert_test_run_ctl
+#define assert_status gcert_test_assert_exit
 
 /* a run that failed, but not for a usage or configuration error */
 static void
@@ -294,7 +200,7 @@ show_json (Fixture    *f,
            const char *config,
            const char *name)
 {
-  g_autoptr(Run) run = run_ctl (config != NULL ? config : f->config, "show", "--json", name);
+  g_autoptr(GCertTestRun) run = run_ctl (config != NULL ? config : f->config, "show", "--json", name);
 
   assert_status (run, 0);
   return parse_json (run->out);
@@ -309,69 +215,13 @@ live_version (Fixture    *f,
   return json_object_get_int_member (json_node_get_object (root), "version");
 }
 
-/* The live files of @name: a key 0600 in a 0700 directory and a chain that
- * Pebble signed for exactly @names and that belongs to the key. */
 static GCertCertificate *
 check_live (Fixture            *f,
             const char         *name,
             const char * const *names,
             const char         *root_pem)
 {
-  g_autofree char *dir = g_build_filename (f->state, "live", name, NULL);
-  g_autofree char *privkey_path = live_file (f, name, "privkey.pem");
-  g_autofree char *fullchain_path = live_file (f, name, "fullchain.pem");
-  g_autofree char *cert_path = live_file (f, name, "cert.pem");
-  g_autofree char *chain_path = live_file (f, name, "chain.pem");
-  g_autofree char *privkey_pem = NULL;
-  g_autofree char *fullchain_pem = NULL;
-  g_autofree char *cert_pem = NULL;
-  g_autofree char *chain_pem = NULL;
-  g_autofree char *serial = NULL;
-  g_autofree char *leaf_serial = NULL;
-  g_autoptr(GCertKey) key = NULL;
-  g_autoptr(GCertCertificate) fullchain = NULL;
-  g_autoptr(GCertCertificate) leaf = NULL;
-  g_autoptr(GCertCertificate) issuers = NULL;
-  g_autoptr(GError) error = NULL;
-  GStatBuf st;
-
-  g_assert_true (g_file_test (dir, G_FILE_TEST_IS_SYMLINK));
-  g_assert_cmpint (g_stat (dir, &st), ==, 0);
-  g_assert_true (S_ISDIR (st.st_mode));
-  g_assert_cmpint (st.st_mode & 07777, ==, 0700);
-  g_assert_cmpint (g_stat (privkey_path, &st), ==, 0);
-  g_assert_true (S_ISREG (st.st_mode));
-  g_assert_cmpint (st.st_mode & 07777, ==, 0600);
-
-  privkey_pem = read_file (privkey_path);
-  fullchain_pem = read_file (fullchain_path);
-  cert_pem = read_file (cert_path);
-  chain_pem = read_file (chain_path);
-
-  key = gcert_key_new_from_pem (privkey_pem, -1, &error);
-  g_assert_no_error (error);
-  fullchain = gcert_certificate_new_from_pem (fullchain_pem, -1, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (gcert_certificate_get_chain_length (fullchain), >=, 2);
-  g_assert_true (gcert_certificate_matches_key (fullchain, key));
-  gcert_certificate_check_names (fullchain, names, &error);
-  g_assert_no_error (error);
-  gcert_certificate_verify_chain (fullchain, root_pem, &error);
-  g_assert_no_error (error);
-
-  /* cert.pem is the leaf alone, chain.pem its issuers */
-  leaf = gcert_certificate_new_from_pem (cert_pem, -1, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (gcert_certificate_get_chain_length (leaf), ==, 1);
-  serial = gcert_certificate_get_serial (fullchain);
-  leaf_serial = gcert_certificate_get_serial (leaf);
-  g_assert_cmpstr (serial, ==, leaf_serial);
-  issuers = gcert_certificate_new_from_pem (chain_pem, -1, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (gcert_certificate_get_chain_length (issuers), ==,
-                    gcert_certificate_get_chain_length (fullchain) - 1);
-
-  return g_steal_pointer (&fullchain);
+  return gcert_test_check_live (f->state, name, names, root_pem);
 }
 
 /* every live file's bytes and the symlink's target */
@@ -489,7 +339,7 @@ test_issue_wildcard (Fixture       *f,
                      gconstpointer  data)
 {
   static const char * const names[] = { "example.test", "*.example.test", NULL };
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
   g_autoptr(GCertCertificate) cert = NULL;
   g_autoptr(JsonNode) show = NULL;
   g_autoptr(JsonNode) list = NULL;
@@ -520,7 +370,7 @@ test_issue_wildcard (Fixture       *f,
   g_assert_cmpstr (json_array_get_string_element (array, 0), ==, "*.example.test");
   g_assert_cmpstr (json_array_get_string_element (array, 1), ==, "example.test");
 
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (f->config, "list", "--json");
   assert_status (run, 0);
   list = parse_json (run->out);
@@ -539,7 +389,7 @@ test_issue_wildcard (Fixture       *f,
   g_assert_true (listed);
 
   /* the plain table names it too */
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (f->config, "list");
   assert_status (run, 0);
   assert_contains (run->out, "web");
@@ -551,7 +401,7 @@ test_issue_rsa (Fixture       *f,
                 gconstpointer  data)
 {
   static const char * const names[] = { "rsa.test", NULL };
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
   g_autoptr(GCertCertificate) cert = NULL;
   g_autoptr(GCertKey) key = NULL;
   g_autoptr(GError) error = NULL;
@@ -586,7 +436,7 @@ test_issue_exec_plugin (Fixture       *f,
   static const char * const names[] = { "exec.test", NULL };
   g_autofree char *program = write_exec_provider (f, "ex");
   g_autofree char *extra = g_strdup_printf ("[dns ex]\nplugin = exec\nprogram = %s\n", program);
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
   g_autoptr(GCertCertificate) cert = NULL;
   g_autofree char *log = NULL;
   char *present, *cleanup;
@@ -614,7 +464,7 @@ test_renew_config (Fixture       *f,
                    gconstpointer  data)
 {
   static const char * const names[] = { "site.test", "*.site.test", NULL };
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
   g_autoptr(GCertCertificate) first = NULL;
   g_autoptr(GCertCertificate) second = NULL;
   g_autoptr(JsonNode) results = NULL;
@@ -641,7 +491,7 @@ test_renew_config (Fixture       *f,
   target = live_target (f, "site");
 
   /* nothing is due: nothing happens */
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (f->config, "renew");
   assert_status (run, 0);
   assert_contains (run->out, "site: not due");
@@ -651,7 +501,7 @@ test_renew_config (Fixture       *f,
   g_assert_cmpint (live_version (f, "site"), ==, 1);
 
   /* the same as JSON */
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (f->config, "renew", "--json");
   assert_status (run, 0);
   results = parse_json (run->out);
@@ -664,7 +514,7 @@ test_renew_config (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (result, "version"), ==, 1);
 
   /* forced: a new version with a new certificate */
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (f->config, "renew", "--force");
   assert_status (run, 0);
   assert_contains (run->out, "site: renewed, version 2");
@@ -685,7 +535,7 @@ test_dns_not_seen (Fixture       *f,
                    gconstpointer  data)
 {
   g_autofree char *extra = broken_extra (f, NULL);
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
   g_autoptr(JsonNode) show = NULL;
   g_autofree char *log = NULL;
   JsonObject *object;
@@ -723,7 +573,7 @@ test_failure_keeps_live (Fixture       *f,
                                                 "dns = broken\n");
   g_autofree char *bad_config = g_build_filename (f->dir, "broken.conf", NULL);
   g_autofree char *accounts = NULL;
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
   g_autoptr(GCertCertificate) cert = NULL;
   g_autoptr(GHashTable) before = NULL;
   g_autoptr(GHashTable) after = NULL;
@@ -745,7 +595,7 @@ test_failure_keeps_live (Fixture       *f,
   gcert_test_rm_rf (accounts);
 
   /* the same certificate, now answered by a provider that publishes nothing */
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (bad_config, "renew", "--force");
   assert_failed (run);
   assert_record_not_seen (run->err, "_acme-challenge.keep.test");
@@ -773,7 +623,7 @@ test_partial (Fixture       *f,
                                             "[certificate bad]\n"
                                             "domains = bad.test\n"
                                             "dns = broken\n");
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
   g_autoptr(GCertCertificate) cert = NULL;
 
   g_free (write_config (f, pebble, NULL, extra));
@@ -794,7 +644,7 @@ test_locked (Fixture       *f,
   g_autofree char *lock_path = NULL;
   g_autofree char *target = NULL;
   g_autofree char *target_after = NULL;
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
   g_autoptr(GCertCertificate) cert = NULL;
   int fd;
 
@@ -812,7 +662,7 @@ test_locked (Fixture       *f,
   g_assert_cmpint (fd, >=, 0);
   g_assert_cmpint (flock (fd, LOCK_EX | LOCK_NB), ==, 0);
 
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (f->config, "renew", "locked", "--force");
   assert_status (run, 4);
   assert_contains (run->err, "locked");
@@ -821,7 +671,7 @@ test_locked (Fixture       *f,
 
   /* once it is released the renewal goes through */
   g_assert_cmpint (close (fd), ==, 0);
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (f->config, "renew", "locked", "--force");
   assert_status (run, 0);
   assert_contains (run->out, "locked: renewed, version 2");
@@ -841,7 +691,7 @@ assert_config_error (Fixture    *f,
   g_autofree char *text = write_config (f, pebble, NULL, extra);
   g_autofree char *expected = g_strdup_printf ("%s:%u: %s", f->config,
                                                line_of (text, line_prefix), where);
-  g_autoptr(Run) run = run_ctl (f->config, command);
+  g_autoptr(GCertTestRun) run = run_ctl (f->config, command);
 
   assert_status (run, 2);
   g_test_message ("stderr: %s", run->err);
@@ -888,7 +738,7 @@ static void
 test_config_unknown_dns (Fixture       *f,
                          gconstpointer  data)
 {
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
 
   /* the [dns …] group named does not exist */
   g_free (write_config (f, pebble, NULL, NULL));
@@ -904,7 +754,7 @@ test_config_missing_file (Fixture       *f,
                           gconstpointer  data)
 {
   g_autofree char *missing = g_build_filename (f->dir, "nosuch.conf", NULL);
-  g_autoptr(Run) run = run_ctl (missing, "renew");
+  g_autoptr(GCertTestRun) run = run_ctl (missing, "renew");
 
   assert_status (run, 2);
   assert_contains (run->err, missing);
@@ -915,7 +765,7 @@ static void
 test_usage_errors (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
 
   g_free (write_config (f, pebble, NULL, NULL));
 
@@ -924,30 +774,30 @@ test_usage_errors (Fixture       *f,
   assert_contains (run->err, "unknown command");
   assert_contains (run->err, "frobnicate");
 
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (f->config, "issue", "-d", "x.test");
   assert_status (run, 2);
   assert_contains (run->err, "--dns");
 
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (f->config, "issue", "-d", "x.test", "--dns", "test", "-k", "dsa-1024");
   assert_status (run, 2);
   assert_contains (run->err, "dsa-1024");
 
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (f->config, "issue", "-d", "not a name", "--dns", "test");
   assert_status (run, 2);
   assert_contains (run->err, "not a name");
 
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (f->config, "show");
   assert_status (run, 2);
 
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (f->config, "renew", "--no-such-option");
   assert_status (run, 2);
 
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (NULL, "--version");
   assert_status (run, 0);
   g_assert_true (g_str_has_prefix (run->out, "gcertctl "));
@@ -959,7 +809,7 @@ static void
 test_show_missing_json (Fixture       *f,
                         gconstpointer  data)
 {
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
   g_autoptr(JsonNode) root = NULL;
   JsonObject *error;
 
@@ -974,7 +824,7 @@ test_show_missing_json (Fixture       *f,
   assert_contains (run->err, "nosuch");
 
   /* without --json: the message on stderr alone */
-  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&run, gcert_test_run_free);
   run = run_ctl (f->config, "show", "nosuch");
   assert_status (run, 1);
   g_assert_cmpstr (run->out, ==, "");
@@ -988,7 +838,7 @@ test_many_issuances (Fixture       *f,
                      gconstpointer  data)
 {
   const guint count = 20;
-  g_autoptr(Run) list = NULL;
+  g_autoptr(GCertTestRun) list = NULL;
   g_autoptr(JsonNode) root = NULL;
   JsonArray *array;
 
@@ -998,7 +848,7 @@ test_many_issuances (Fixture       *f,
       g_autofree char *domain = g_strdup_printf ("n%u.test", i);
       g_autofree char *name = g_strdup_printf ("n%u", i);
       const char * const names[] = { domain, NULL };
-      g_autoptr(Run) run = run_ctl (f->config, "issue", "-d", domain, "--dns", "test",
+      g_autoptr(GCertTestRun) run = run_ctl (f->config, "issue", "-d", domain, "--dns", "test",
                                     "--name", name, "--force");
       g_autoptr(GCertCertificate) cert = NULL;
 
@@ -1027,7 +877,7 @@ test_nonce_reject_90 (Fixture       *f,
   GCertTestPebbleOptions options = GCERT_TEST_PEBBLE_OPTIONS_INIT;
   g_autoptr(GCertTestPebble) hostile = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
   g_autoptr(GCertCertificate) cert = NULL;
   g_autofree char *root = NULL;
 
@@ -1051,7 +901,8 @@ main (int    argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  gcertctl_path ();
+  if (g_getenv ("GCERTCTL") == NULL)
+    g_error ("GCERTCTL is not set; run this test with “meson test”");
 
   pebble = gcert_test_pebble_start (NULL, &error);
   g_assert_no_error (error);

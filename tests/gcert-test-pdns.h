@@ -22,9 +22,12 @@ typedef struct {
  * SOA, NS ns.ZONE. and ns.ZONE. A 127.0.0.1, TTL 60, and @records (nullable;
  * "OWNER. TTL IN TYPE RDATA" lines with absolute owner names, each in the
  * zone its owner belongs to). Returns once DNS and API answer. Caches are
- * off, so a change is served at once; RFC 2136 updates are accepted from
- * 127.0.0.0/8 for zones that allow a TSIG key. A failed start gives the
- * server's log in @error. */
+ * off, so a change is served at once. RFC 2136 updates (dnsupdate=yes,
+ * allow-dnsupdate-from=127.0.0.0/8) are refused until
+ * gcert_test_pdns_allow_update() allows a key for the zone: each zone starts
+ * with a TSIG-ALLOW-DNSUPDATE key whose secret nobody knows, since PowerDNS
+ * would take unsigned updates for a zone without that metadata. A failed
+ * start gives the server's log in @error. */
 GCertTestPdns *gcert_test_pdns_start        (const char * const  *zones,
                                              const char * const  *records,
                                              GError             **error);
@@ -33,8 +36,9 @@ void           gcert_test_pdns_stop         (GCertTestPdns       *pdns);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GCertTestPdns, gcert_test_pdns_stop)
 
 /* Allows RFC 2136 updates signed with this TSIG key to @zone (POST /tsigkeys,
- * TSIG-ALLOW-DNSUPDATE metadata). @algorithm as "hmac-sha256"; the key is
- * replaced when it exists already, and other keys allowed for @zone stay. */
+ * TSIG-ALLOW-DNSUPDATE metadata). @algorithm as "hmac-sha256"; a key of that
+ * name is replaced when it exists already, and other keys allowed for @zone
+ * stay. */
 gboolean       gcert_test_pdns_allow_update (GCertTestPdns       *pdns,
                                              const char          *zone,
                                              const char          *key_name,

@@ -391,3 +391,181 @@ gcert_test_clear_keys (void)
   for (guint i = 0; i < G_N_ELEMENTS (test_keys); i++)
     g_clear_object (&test_keys[i]);
 }
+
+/* --- running gcertctl ------------------------------------------------------ */
+
+
+void
+gcert_test_run_free (GCertTestRun *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+  g_free (run);
+}
+
+static const char *
+gcertctl_path (void)
+{
+  const char *path = g_getenv ("GCERTCTL");
+
+  if (path == NULL)
+    g_error ("GCERTCTL is not set; run this test with “meson test”");
+  return path;
+}
+
+static char *
+bytes_to_string (GBytes *bytes)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  /* an empty output has no data at all */
+  return size > 0 ? g_strndup (data, size) : g_strdup ("");
+}
+
+/* Runs `gcertctl -c CONFIG ARGS…` (no -c when @config is NULL) to its end. */
+GCertTestRun *
+gcert_test_run_gcertctl (const char         *config,
+                         const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *command = NULL;
+  GCertTestRun *run;
+
+  g_ptr_array_add (argv, (char *) gcertctl_path ());
+  if (config != NULL)
+    {
+      g_ptr_array_add (argv, (char *) "-c");
+      g_ptr_array_add (argv, (char *) config);
+    }
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  command = g_strjoinv (" ", (char **) argv->pdata);
+  g_test_message ("$ %s", command);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  /* only the configuration decides where state and trust come from */
+  g_subprocess_launcher_unsetenv (launcher, "GCERT_CA_CERTIFICATES");
+  g_subprocess_launcher_unsetenv (launcher, "GCERT_STATEDIR");
+  g_subprocess_launcher_unsetenv (launcher, "STATE_DIRECTORY");
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate (process, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+
+  run = g_new0 (GCertTestRun, 1);
+  run->out = bytes_to_string (out);
+  run->err = bytes_to_string (err);
+  if (!g_subprocess_get_if_exited (process))
+    {
+      g_test_message ("stdout:\n%s\nstderr:\n%s", run->out, run->err);
+      g_error ("gcertctl did not exit normally (signal %d)",
+               g_subprocess_get_term_sig (process));
+    }
+  run->status = g_subprocess_get_exit_status (process);
+  return run;
+}
+
+void
+gcert_test_assert_exit (const GCertTestRun *run,
+                        int                 expected)
+{
+  /* the outputs go into the log when the status is not the expected one */
+  if (run->status != expected)
+    g_test_message ("exit status %d\nstdout:\n%s\nstderr:\n%s",
+                    run->status, run->out, run->err);
+  g_assert_cmpint (run->status, ==, expected);
+}
+
+static char *
+read_whole_file (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  return text;
+}
+
+static char *
+live_path (const char *state,
+           const char *name,
+           const char *file)
+{
+  return g_build_filename (state, "live", name, file, NULL);
+}
+
+/* The live files of @name: a key 0600 in a 0700 directory and a chain that
+ * Pebble signed for exactly @names and that belongs to the key. */
+GCertCertificate *
+gcert_test_check_live (const char         *state,
+                       const char         *name,
+                       const char * const *names,
+                       const char         *root_pem)
+{
+  g_autofree char *dir = g_build_filename (state, "live", name, NULL);
+  g_autofree char *privkey_path = live_path (state, name, "privkey.pem");
+  g_autofree char *fullchain_path = live_path (state, name, "fullchain.pem");
+  g_autofree char *cert_path = live_path (state, name, "cert.pem");
+  g_autofree char *chain_path = live_path (state, name, "chain.pem");
+  g_autofree char *privkey_pem = NULL;
+  g_autofree char *fullchain_pem = NULL;
+  g_autofree char *cert_pem = NULL;
+  g_autofree char *chain_pem = NULL;
+  g_autofree char *serial = NULL;
+  g_autofree char *leaf_serial = NULL;
+  g_autoptr(GCertKey) key = NULL;
+  g_autoptr(GCertCertificate) fullchain = NULL;
+  g_autoptr(GCertCertificate) leaf = NULL;
+  g_autoptr(GCertCertificate) issuers = NULL;
+  g_autoptr(GError) error = NULL;
+  GStatBuf st;
+
+  g_assert_true (g_file_test (dir, G_FILE_TEST_IS_SYMLINK));
+  g_assert_cmpint (g_stat (dir, &st), ==, 0);
+  g_assert_true (S_ISDIR (st.st_mode));
+  g_assert_cmpint (st.st_mode & 07777, ==, 0700);
+  g_assert_cmpint (g_stat (privkey_path, &st), ==, 0);
+  g_assert_true (S_ISREG (st.st_mode));
+  g_assert_cmpint (st.st_mode & 07777, ==, 0600);
+
+  privkey_pem = read_whole_file (privkey_path);
+  fullchain_pem = read_whole_file (fullchain_path);
+  cert_pem = read_whole_file (cert_path);
+  chain_pem = read_whole_file (chain_path);
+
+  key = gcert_key_new_from_pem (privkey_pem, -1, &error);
+  g_assert_no_error (error);
+  fullchain = gcert_certificate_new_from_pem (fullchain_pem, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (gcert_certificate_get_chain_length (fullchain), >=, 2);
+  g_assert_true (gcert_certificate_matches_key (fullchain, key));
+  gcert_certificate_check_names (fullchain, names, &error);
+  g_assert_no_error (error);
+  gcert_certificate_verify_chain (fullchain, root_pem, &error);
+  g_assert_no_error (error);
+
+  /* cert.pem is the leaf alone, chain.pem its issuers */
+  leaf = gcert_certificate_new_from_pem (cert_pem, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (gcert_certificate_get_chain_length (leaf), ==, 1);
+  serial = gcert_certificate_get_serial (fullchain);
+  leaf_serial = gcert_certificate_get_serial (leaf);
+  g_assert_cmpstr (serial, ==, leaf_serial);
+  issuers = gcert_certificate_new_from_pem (chain_pem, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (gcert_certificate_get_chain_length (issuers), ==,
+                    gcert_certificate_get_chain_length (fullchain) - 1);
+
+  return g_steal_pointer (&fullchain);
+}
+

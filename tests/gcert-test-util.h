@@ -42,4 +42,31 @@ void          gcert_test_result_cb (GObject       *source_object,
 /* Iterates the thread-default main context until the slot is filled. */
 GAsyncResult *gcert_test_wait_for  (GAsyncResult **slot);
 
+/* A finished run of the gcertctl under test (env GCERTCTL). */
+typedef struct {
+  int   status;
+  char *out;
+  char *err;
+} GCertTestRun;
+
+void          gcert_test_run_free     (GCertTestRun       *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GCertTestRun, gcert_test_run_free)
+/* `gcertctl -c CONFIG ARGS…` (no -c when @config is NULL), to its end;
+ * GCERT_CA_CERTIFICATES, GCERT_STATEDIR and STATE_DIRECTORY are unset */
+GCertTestRun *gcert_test_run_gcertctl (const char         *config,
+                                       const char * const *args);
+#define gcert_test_run_ctl(config, ...) \
+  gcert_test_run_gcertctl ((config), (const char * const []) { __VA_ARGS__, NULL })
+/* asserts the exit status, logging both outputs when it differs */
+void          gcert_test_assert_exit  (const GCertTestRun *run,
+                                       int                 expected);
+/* The live files of @name under the state directory @state: a key 0600 in
+ * a 0700 directory and a chain signed up to @root_pem for exactly @names
+ * that belongs to the key; cert.pem the leaf, chain.pem its issuers.
+ * Returns the full chain. */
+GCertCertificate *gcert_test_check_live (const char         *state,
+                                         const char         *name,
+                                         const char * const *names,
+                                         const char         *root_pem);
+
 G_END_DECLS

@@ -182,6 +182,7 @@ test_record_created_cb (GObject      *source,
   CheckData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   const char * const *resolvers = gcert_config_get_resolvers (data->config);
+  GCancellable *cancellable;
 
   if (!gcert_dns_provider_create_record_finish (GCERT_DNS_PROVIDER (source), result, &error))
     {
@@ -196,11 +197,11 @@ test_record_created_cb (GObject      *source,
       remove_test_record (g_steal_pointer (&task));
       return;
     }
+  cancellable = g_task_get_cancellable (task);
   gcert_dns_wait_for_txt_async (data->current->route->fqdn, data->value, resolvers,
                                 gcert_config_get_propagation_timeout (data->config),
-                                data->progress, data->progress_data,
-                                g_task_get_cancellable (task), test_record_served_cb,
-                                g_steal_pointer (&task));
+                                data->progress, data->progress_data, cancellable,
+                                test_record_served_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -358,6 +359,7 @@ routed_cb (GObject      *source,
   const char * const *resolvers = gcert_config_get_resolvers (data->config);
   g_autoptr(GError) error = NULL;
   GCertChallengeRoute *route;
+  GCancellable *cancellable;
 
   check->route = gcert_dns_router_route_finish (GCERT_DNS_ROUTER (source), result, &error);
   if (check->route == NULL)
@@ -391,8 +393,9 @@ routed_cb (GObject      *source,
       ask_servers (g_steal_pointer (&task));
       return;
     }
-  gcert_dns_find_authoritative_async (route->fqdn, g_task_get_cancellable (task),
-                                      authoritative_cb, g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  gcert_dns_find_authoritative_async (route->fqdn, cancellable, authoritative_cb,
+                                      g_steal_pointer (&task));
 }
 
 static void
