@@ -27,6 +27,8 @@ GCERT_PACKAGES=(
   pdns-backend-sqlite3
   sqlite3
   curl
+  openssl
+  time
   ca-certificates
 )
 

@@ -178,7 +178,8 @@ renew_cb (GObject      *source,
 
 static int
 report_results (Ctl       *ctl,
-                GPtrArray *results)
+                GPtrArray *results,
+                guint      requests)
 {
   guint failed = 0, succeeded = 0;
   int worst = GCERT_EXIT_OK;
@@ -268,6 +269,8 @@ report_results (Ctl       *ctl,
                  r->reason ? r->reason : "", expires);
     }
   json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "acme-requests");
+  json_builder_add_int_value (builder, requests);
   json_builder_end_object (builder);
   if (ctl->json)
     {
@@ -305,7 +308,7 @@ run_renew (Ctl                *ctl,
       print_error (ctl, ctl->error);
       return gcert_error_to_exit_status (ctl->error);
     }
-  return report_results (ctl, ctl->results);
+  return report_results (ctl, ctl->results, gcert_manager_get_request_count (manager));
 }
 
 static gboolean
