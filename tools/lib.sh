@@ -28,6 +28,8 @@ GCERT_PACKAGES=(
   sqlite3
   curl
   openssl
+  openssh-server
+  openssh-client
   time
   ca-certificates
 )
