@@ -161,9 +161,14 @@ static void
 test_loader_list (void)
 {
   g_auto(GStrv) names = gcert_plugins_list_dns ();
-  const char *expected[] = { "challtestsrv", "exec", NULL };
+  g_auto(GStrv) deployers = gcert_plugins_list_deployers ();
+  const char *dns_expected[] = { "challtestsrv", "cloudflare", "exec", "manual", "powerdns",
+                                 "rfc2136", NULL };
+  const char *deploy_expected[] = { "exec", "local", "ssh", "systemd", NULL };
 
-  g_assert_cmpstrv (names, expected);
+  /* every plugin built, each on its own extension point, sorted */
+  g_assert_cmpstrv (names, dns_expected);
+  g_assert_cmpstrv (deployers, deploy_expected);
 }
 
 static void
@@ -179,7 +184,13 @@ test_loader_unknown (Fixture       *fixture,
                      "[dns test]\n"
                      "\n"
                      "plugin = cloudflair\n",
-                     4, "plugin", "available: challtestsrv, exec");
+                     4, "plugin", "available: challtestsrv, cloudflare, exec, manual, "
+                     "powerdns, rfc2136");
+  /* a deployer is no DNS plugin */
+  assert_bad_config (fixture,
+                     "[dns test]\n"
+                     "plugin = ssh\n",
+                     2, "plugin", "unknown DNS plugin");
 }
 
 static void

@@ -763,7 +763,7 @@ parse_batch_keys (GCertConfig    *self,
 {
   g_autoptr(GError) local_error = NULL;
 
-  if (!parse_count (settings, "jobs", 1, 64, &self->jobs, error))
+  if (!parse_count (settings, "jobs", 1, 256, &self->jobs, error))
     return FALSE;
 
   self->notify = gcert_settings_get_path (settings, "notify", FALSE, &local_error);
