@@ -340,14 +340,14 @@ iterate_until (gboolean (*done) (gpointer),
 }
 
 static gboolean
-order_poll_hangs (gpointer data)
+download_hangs (gpointer data)
 {
   return gcert_test_proxy_get_fault_count (data) >= 1;
 }
 
 /* A run killed right after finalize: the next run finds the pending order
  * and downloads its certificate instead of ordering anew. The proxy holds
- * the first poll of the order, so the kill lands after the CA has
+ * the download of the certificate, so the kill lands after the CA has
  * accepted the finalize and before the run could finish. */
 static void
 test_resume_after_kill (Fixture       *fx,
@@ -376,14 +376,14 @@ test_resume_after_kill (Fixture       *fx,
   parts = g_strsplit (text, pebble->directory_url, -1);
   config = g_strjoinv (gcert_test_proxy_get_directory_url (proxy), parts);
   g_assert_true (g_file_set_contents (conf_path, config, -1, &error));
-  gcert_test_proxy_add_fault (proxy, "POST", "/my-order/", GCERT_TEST_FAULT_HANG, 1);
+  gcert_test_proxy_add_fault (proxy, "POST", "/certZ/", GCERT_TEST_FAULT_HANG, 1);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
   proc = g_subprocess_launcher_spawn (launcher, &error, gcertctl, "--config", conf_path,
                                       "renew", "--force", NULL);
   g_assert_no_error (error);
-  iterate_until (order_poll_hangs, proxy);
+  iterate_until (download_hangs, proxy);
   g_assert_true (file_contains (err_path, "finalizing the order"));
   g_subprocess_force_exit (proc);
   g_subprocess_wait (proc, NULL, &error);

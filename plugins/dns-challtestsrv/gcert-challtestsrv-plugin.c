@@ -177,6 +177,8 @@ post_async (GTask               *task,
   op->url = g_strconcat (self->base_url, path, NULL);
   op->message = soup_message_new (SOUP_METHOD_POST, op->url);
   soup_message_set_request_body_from_bytes (op->message, "application/json", body);
+  /* setting and clearing are safe to repeat: reuse the connection */
+  soup_message_add_flags (op->message, SOUP_MESSAGE_IDEMPOTENT);
   soup_session_send_and_read_async (self->session, op->message, g_task_get_priority (task),
                                     cancellable, callback, g_object_ref (task));
 }

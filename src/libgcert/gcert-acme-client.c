@@ -331,7 +331,7 @@ send_message_async (GCertAcmeClient     *self,
   g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
 
   self->request_count++;
-  soup_message_set_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
   soup_message_headers_replace (soup_message_get_request_headers (msg),
                                 "Accept-Language", "en");
   soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
@@ -1207,6 +1207,11 @@ post_step (GTask *task)
     body = g_bytes_new_take (g_steal_pointer (&jws), len);
   }
   soup_message_set_request_body_from_bytes (msg, "application/jose+json", body);
+  /* libsoup opens a new connection for every POST unless told that it may
+   * repeat it: it repeats a request only when an idle connection turns out
+   * closed before anything was read, so the server never saw the first; and
+   * a signed request cannot take effect twice, its nonce is spent */
+  soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
   send_message_async (self, msg,
                       (data->flags & GCERT_ACME_REQUEST_PEM) ? PEM_BODY_CAP : JSON_BODY_CAP,
                       g_task_get_cancellable (task), post_sent_cb, task);

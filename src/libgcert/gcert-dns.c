@@ -4,6 +4,7 @@
 #include <glib/gi18n-lib.h>
 #include <ldns/ldns.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "gcert-dns.h"
 #include "gcert-error.h"
@@ -218,6 +219,18 @@ rr_type_name (ldns_rr_type type)
     }
 }
 
+/* ldns would ask OpenSSL, whose start-up costs megabytes of memory, for
+ * the two bytes of an unpredictable query id; the kernel has them. */
+static guint16
+random_query_id (void)
+{
+  guint16 id;
+
+  if (getrandom (&id, sizeof id, 0) != sizeof id)
+    id = (guint16) g_random_int ();
+  return id;
+}
+
 /* One question, UDP first and TCP when the answer is truncated, a bounded
  * number of tries; checks @cancellable between tries. */
 static ldns_pkt *
@@ -253,7 +266,7 @@ dns_exchange (const DnsTarget  *target,
                                _("out of memory"));
           return NULL;
         }
-      ldns_pkt_set_random_id (query);
+      ldns_pkt_set_id (query, random_query_id ());
       ldns_pkt_set_edns_udp_size (query, EDNS_UDP_SIZE);
 
       status = ldns_send (&reply, res, query);

@@ -73,6 +73,8 @@ typedef struct {
   GError            *step_error;   /* first error of a parallel step */
   GError            *failure;      /* held while the records are cleaned up */
   gboolean           cleaned;
+  gboolean           order_invalid;  /* the authorizations are asked why */
+  gboolean           authz_checked;  /* validated through the authorizations */
 
   GStrv              stale;        /* DNS, FQDN, VALUE triples left by a killed run */
   guint              stale_next;
@@ -874,8 +876,18 @@ responded_cb (GObject      *source,
       authz_done (g_steal_pointer (&task), error);
       return;
     }
-  /* poll right away: the CA often validates while we were sending */
-  poll_authz (g_steal_pointer (&task), work, 0);
+  /* answered: once every challenge is, the order tells when all are valid
+   * (one request for all of them); a failure shows in the authorization */
+  {
+    g_autoptr(GCertChallenge) challenge = gcert_challenge_new_from_json (response->json, NULL);
+
+    if (challenge != NULL && gcert_challenge_get_status (challenge) == GCERT_STATUS_INVALID)
+      {
+        poll_authz (g_steal_pointer (&task), work, 0);
+        return;
+      }
+  }
+  authz_done (g_steal_pointer (&task), NULL);
 }
 
 static void
@@ -1015,7 +1027,10 @@ poll_authz (GTask     *task,
   g_object_unref (task);
 }
 
-/* one authorization is settled; the last one moves on to the cleanup */
+static void wait_order_ready (GTask *task, guint delay_ms);
+
+/* one authorization is answered (or settled); the last one moves on to
+ * waiting for the order */
 static void
 authz_done (GTask  *task,
             GError *error)
@@ -1032,7 +1047,104 @@ authz_done (GTask  *task,
       fail (task, g_steal_pointer (&data->step_error));
       return;
     }
-  cleanup_records (task);
+  if (data->order_invalid)
+    {
+      fail (task, g_error_new (GCERT_ERROR, GCERT_ERROR_FAILED, _("the order became invalid")));
+      return;
+    }
+  if (data->authz_checked)
+    {
+      cleanup_records (task);
+      return;
+    }
+  wait_order_ready (task, 0);
+}
+
+/* the order became invalid: each authorization says why */
+static void
+explain_invalid_order (GTask *task)
+{
+  IssueData *data = g_task_get_task_data (task);
+
+  data->order_invalid = TRUE;
+  data->outstanding = data->work->len;
+  for (guint i = 0; i < data->work->len; i++)
+    poll_authz (g_object_ref (task), g_ptr_array_index (data->work, i), 0);
+  g_object_unref (task);
+}
+
+static void
+order_ready_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  IssueData *data = g_task_get_task_data (task);
+  g_autoptr(GCertAcmeResponse) response = NULL;
+  g_autoptr(GCertOrder) order = NULL;
+  GError *error = NULL;
+
+  response = gcert_acme_client_post_finish (data->client, result, &error);
+  if (response != NULL)
+    order = gcert_order_new_from_json (data->order_url, response->json, &error);
+  if (order == NULL)
+    {
+      g_prefix_error (&error, _("waiting for validation: "));
+      fail (g_steal_pointer (&task), error);
+      return;
+    }
+  g_set_object (&data->order, order);
+  switch (gcert_order_get_status (order))
+    {
+    case GCERT_STATUS_PENDING:
+      if (validation_timed_out (data))
+        {
+          fail (g_steal_pointer (&task),
+                g_error_new (GCERT_ERROR, GCERT_ERROR_TIMED_OUT,
+                             _("the CA did not validate within %u s"),
+                             data->validation_timeout));
+          return;
+        }
+      data->order_polls++;
+      wait_order_ready (g_steal_pointer (&task), poll_delay_ms (data->order_polls, response));
+      return;
+    case GCERT_STATUS_INVALID:
+      explain_invalid_order (g_steal_pointer (&task));
+      return;
+    default:
+      progress (task, _("every name is validated"));
+      data->order_polls = 0;
+      cleanup_records (g_steal_pointer (&task));
+      return;
+    }
+}
+
+static void
+order_ready_sleep_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  IssueData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!gcert_retry_sleep_finish (result, &error))
+    {
+      fail (task, error);
+      return;
+    }
+  gcert_acme_client_post_async (data->client, data->order_url, NULL, GCERT_ACME_REQUEST_NONE,
+                                g_task_get_cancellable (task), order_ready_cb, task);
+}
+
+/* Polls the order, right away and then at short growing intervals, until
+ * it is ready: one request covers every authorization. */
+static void
+wait_order_ready (GTask *task,
+                  guint  delay_ms)
+{
+  gcert_retry_sleep_async (delay_ms, g_task_get_cancellable (task), order_ready_sleep_cb,
+                           task);
 }
 
 /* --- cleanup -------------------------------------------------------------------- */
