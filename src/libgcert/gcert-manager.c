@@ -335,6 +335,7 @@ struct _Job {
 
 typedef struct {
   GPtrArray       *queue;     /* Job*, not yet started */
+  GPtrArray       *active;    /* GCertCertificateConfig* of the running jobs */
   GPtrArray       *results;   /* GCertRenewResult* */
   GCertRenewFlags  flags;
   guint            running;
@@ -345,6 +346,7 @@ static void
 run_data_free (RunData *data)
 {
   g_clear_pointer (&data->queue, g_ptr_array_unref);
+  g_clear_pointer (&data->active, g_ptr_array_unref);
   g_clear_pointer (&data->results, g_ptr_array_unref);
   g_free (data);
 }
@@ -437,6 +439,7 @@ job_done (Job    *job,
     }
   if (result->attempted && !job->no_record)
     record_run (job, error);
+  g_ptr_array_remove (data->active, job->cert);
   job_free (job);
   data->running--;
   run_next (run);
@@ -871,6 +874,33 @@ run_notify (GTask *run)
   gcert_notify_send_async (self->config, event, subject, summary, NULL, notified_cb, run);
 }
 
+static const char *
+challenge_base (const char *domain)
+{
+  return g_str_has_prefix (domain, "*.") ? domain + 2 : domain;
+}
+
+/* Certificates whose names share a challenge name (per-target ones, or
+ * example.com next to *.example.com) are not validated at the same time:
+ * their TXT values would pile up at one name, and a provider that can only
+ * clear a name would pull one from under the other's validation. */
+static gboolean
+shares_challenge_name (GPtrArray                    *active,
+                       const GCertCertificateConfig *cert)
+{
+  for (guint i = 0; i < active->len; i++)
+    {
+      const GCertCertificateConfig *other = g_ptr_array_index (active, i);
+
+      for (guint a = 0; cert->domains[a] != NULL; a++)
+        for (guint b = 0; other->domains[b] != NULL; b++)
+          if (g_strcmp0 (challenge_base (cert->domains[a]),
+                         challenge_base (other->domains[b])) == 0)
+            return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 run_next (GTask *run)
 {
@@ -879,8 +909,19 @@ run_next (GTask *run)
 
   while (data->queue->len > 0 && data->running < MAX (self->jobs, 1))
     {
-      Job *job = g_ptr_array_steal_index (data->queue, 0);
+      Job *job = NULL;
 
+      for (guint i = 0; i < data->queue->len && job == NULL; i++)
+        {
+          Job *candidate = g_ptr_array_index (data->queue, i);
+
+          if (!shares_challenge_name (data->active, candidate->cert))
+            job = g_ptr_array_steal_index (data->queue, i);
+        }
+      /* the rest waits for a certificate with the same names to finish */
+      if (job == NULL)
+        break;
+      g_ptr_array_add (data->active, job->cert);
       data->running++;
       job_start (job);
     }
@@ -1052,6 +1093,7 @@ gcert_manager_renew_async (GCertManager        *self,
   data = g_new0 (RunData, 1);
   data->flags = flags;
   data->queue = g_ptr_array_new ();
+  data->active = g_ptr_array_new ();
   data->results = g_ptr_array_new_with_free_func ((GDestroyNotify) gcert_renew_result_free);
   g_task_set_task_data (run, data, (GDestroyNotify) run_data_free);
 

@@ -1304,7 +1304,11 @@ gcert_store_load_deploy_records (GCertStore  *self,
         return NULL;
       record->error = g_strdup (text);
       record->success = json_object_get_boolean_member_with_default (entry, "success", FALSE);
-      g_hash_table_replace (records, record->target, g_steal_pointer (&record));
+      {
+        char *key = record->target;
+
+        g_hash_table_replace (records, key, g_steal_pointer (&record));
+      }
     }
   return g_steal_pointer (&records);
 }
