@@ -331,6 +331,7 @@ struct _Job {
   GString                *deploy_errors;
   GCertDeployment        *deployment;
   char                   *target;   /* being deployed to */
+  GError                 *issue_error; /* held while pending deployments run */
 };
 
 typedef struct {
@@ -360,6 +361,7 @@ job_free (Job *job)
     g_string_free (job->deploy_errors, TRUE);
   g_clear_pointer (&job->deployment, gcert_deployment_free);
   g_free (job->target);
+  g_clear_error (&job->issue_error);
   g_clear_pointer (&job->lock, gcert_store_lock_free);
   g_clear_object (&job->run);
   g_free (job);
@@ -460,7 +462,15 @@ issued_cb (GObject      *source,
 
   if (!gcert_issue_finish (result, &key_pem, &chain_pem, &error))
     {
-      job_done (job, error);
+      /* the version still live may have targets waiting for it */
+      job->issue_error = error;
+      if (gcert_store_get_live_version (self->store, job->cert->name) > 0 &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          deploy_start (job, FALSE);
+          return;
+        }
+      job_done (job, g_steal_pointer (&job->issue_error));
       return;
     }
   version = gcert_store_add_version (self->store, job->cert->name, key_pem, chain_pem, &error);
@@ -604,7 +614,7 @@ deploy_next (Job *job)
       if (job->deploy_errors->len > 0)
         result->deploy_error = g_error_new (GCERT_ERROR, GCERT_ERROR_FAILED, "%s",
                                             job->deploy_errors->str);
-      job_done (job, NULL);
+      job_done (job, g_steal_pointer (&job->issue_error));
       return;
     }
 
@@ -755,6 +765,27 @@ backing_off (const GCertCertificateConfig *cert,
   return since < MIN (pause, 12 * 3600);
 }
 
+/* A certificate is renewed up to a tenth of its renewal window early (at
+ * most two days), by an amount fixed per name: the renewals of many
+ * certificates issued together spread over several runs. */
+static gboolean
+spread_due (const GCertCertificateConfig *cert,
+            GCertCertificate             *live,
+            GDateTime                    *now)
+{
+  g_autoptr(GDateTime) due = gcert_renewal_due_time (live, cert->renew_before,
+                                                     cert->renew_every);
+  g_autoptr(GDateTime) not_after = gcert_certificate_get_not_after (live);
+  gint64 window = g_date_time_difference (not_after, due) / G_TIME_SPAN_SECOND;
+  gint64 spread = MIN (window / 10, 2 * 24 * 3600);
+  gint64 early;
+
+  if (spread <= 0)
+    return FALSE;
+  early = (gint64) (g_str_hash (cert->name) % 1000) * spread / 1000;
+  return g_date_time_difference (due, now) / G_TIME_SPAN_SECOND <= early;
+}
+
 static void
 job_start (Job *job)
 {
@@ -765,6 +796,7 @@ job_start (Job *job)
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *reason = NULL;
   GError *error = NULL;
+  g_autoptr(GError) backoff_error = NULL;
   gboolean due;
 
   job->lock = gcert_store_lock (self->store, job->cert->name,
@@ -804,6 +836,18 @@ job_start (Job *job)
       g_free (reason);
       reason = g_strdup_printf (_("the last %u attempts failed; the next one is due later"),
                                 record->failures);
+      /* still broken: the exit status and the notification say so */
+      backoff_error = g_error_new (GCERT_ERROR, GCERT_ERROR_FAILED,
+                                   _("renewal failing (%u attempts, the last: %s); waiting "
+                                     "before the next attempt"),
+                                   record->failures, record->error != NULL ? record->error : "?");
+    }
+  if (!due && live != NULL && backoff_error == NULL && !(data->flags & GCERT_RENEW_DEPLOY_ONLY) &&
+      spread_due (job->cert, live, now))
+    {
+      due = TRUE;
+      g_free (reason);
+      reason = g_strdup (_("due soon; renewed early to spread the renewals"));
     }
   job->result->reason = g_steal_pointer (&reason);
   if (!due || (data->flags & GCERT_RENEW_DEPLOY_ONLY))
@@ -812,6 +856,8 @@ job_start (Job *job)
       job->result->version = gcert_store_get_live_version (self->store, job->cert->name);
       if (live != NULL)
         job->result->not_after = gcert_certificate_get_not_after (live);
+      if (backoff_error != NULL)
+        job->issue_error = g_steal_pointer (&backoff_error);
       if (live == NULL)
         {
           job_done (job, (data->flags & GCERT_RENEW_DEPLOY_ONLY)
