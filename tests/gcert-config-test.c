@@ -895,6 +895,65 @@ test_name_validate (void)
   g_assert_false (gcert_name_validate (long_name, NULL));
 }
 
+
+/* per-target: NAME@TARGET per target, the target's host added with
+ * target-name; the batch keys; zones pick the provider by longest match */
+static void
+test_targets_and_zones (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertConfig) config = NULL;
+  GCertCertificateConfig *cert;
+  const GCertCaLimits *limits;
+
+  config = gcert_config_load_from_data ("[gcert]\nca = letsencrypt\njobs = 12\n"
+                                        "notify-mail = admin@example.com\nwarn-before = 10d\n"
+                                        "limit-orders = 20\n"
+                                        "[dns main]\nplugin = exec\nzones = example.com\n"
+                                        "[dns sub]\nplugin = exec\nzones = sub.example.com\n"
+                                        "challenge-alias = alias.example.net\n"
+                                        "[deploy web1]\nplugin = ssh\nhost = Web1.Example.com\n"
+                                        "[deploy web2]\nplugin = ssh\nhost = web2.example.com\n"
+                                        "[certificate site]\ndomains = example.com;*.example.com\n"
+                                        "dns = main\ndeploy = web1;web2\nper-target = true\n"
+                                        "target-name = true\n"
+                                        "[certificate other]\ndomains = x.sub.example.com\n"
+                                        "dns = sub\n",
+                                        CONF, &error);
+  g_assert_no_error (error);
+
+  g_assert_null (gcert_config_lookup_certificate (config, "site"));
+  cert = gcert_config_lookup_certificate (config, "site@web1");
+  g_assert_nonnull (cert);
+  g_assert_cmpstr (cert->target, ==, "web1");
+  g_assert_cmpstr (cert->group, ==, "site");
+  g_assert_cmpuint (g_strv_length (cert->deploy), ==, 1);
+  g_assert_cmpstr (cert->deploy[0], ==, "web1");
+  g_assert_cmpuint (g_strv_length (cert->domains), ==, 3);
+  g_assert_cmpstr (cert->domains[2], ==, "web1.example.com");
+  cert = gcert_config_lookup_certificate (config, "site@web2");
+  g_assert_nonnull (cert);
+  g_assert_cmpstr (cert->domains[2], ==, "web2.example.com");
+
+  /* the alias comes from the [dns] group */
+  cert = gcert_config_lookup_certificate (config, "other");
+  g_assert_cmpstr (cert->challenge_alias, ==, "alias.example.net");
+
+  g_assert_cmpstr (gcert_config_find_dns_for_name (config, "_acme-challenge.x.sub.example.com."),
+                   ==, "sub");
+  g_assert_cmpstr (gcert_config_find_dns_for_name (config, "_acme-challenge.example.com"),
+                   ==, "main");
+  g_assert_null (gcert_config_find_dns_for_name (config, "_acme-challenge.notexample.com."));
+
+  g_assert_cmpuint (gcert_config_get_jobs (config), ==, 12);
+  g_assert_cmpstr (gcert_config_get_notify_mail (config), ==, "admin@example.com");
+  g_assert_cmpint (gcert_config_get_warn_before (config), ==, 10 * 24 * 3600);
+  limits = gcert_config_get_limits (config);
+  g_assert_cmpuint (limits->per_domain_per_week, ==, 50);
+  g_assert_cmpuint (limits->duplicates_per_week, ==, 5);
+  g_assert_cmpuint (limits->orders_per_3h, ==, 20);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -918,6 +977,7 @@ main (int    argc,
   g_test_add_func ("/gcert/config/default-path", test_default_path);
   g_test_add_func ("/gcert/config/ca-certificates-env", test_ca_certificates_env);
   g_test_add_func ("/gcert/config/add-certificate", test_add_certificate);
+  g_test_add_func ("/gcert/config/targets-and-zones", test_targets_and_zones);
   g_test_add_func ("/gcert/settings/values", test_settings);
   g_test_add_func ("/gcert/settings/secret", test_settings_secret);
   g_test_add_func ("/gcert/domain/validate", test_domain_validate);
