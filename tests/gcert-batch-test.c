@@ -7,6 +7,7 @@
 
 #include "gcert.h"
 #include "gcert-test-pebble.h"
+#include "gcert-test-sshd.h"
 #include "gcert-test-util.h"
 
 /* Batch runs of the real gcertctl against Pebble: many certificates at
@@ -360,6 +361,80 @@ test_limits (Fixture       *f,
   g_assert_nonnull (strstr (run->err, "limit.test per week"));
 }
 
+/* The central-issuance workflow of the issue: example.test and
+ * *.example.test with an EC P-256 key, pushed over ssh to two "servers"
+ * (directories behind a real sshd), each reloaded; one renew does it all. */
+static void
+test_ssh_workflow (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GCertTestSshd) sshd = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) groups = g_string_new (NULL);
+  g_autoptr(GCertTestRun) run = NULL;
+  g_autofree char *live_key = g_build_filename (f->state, "live", "www", "privkey.pem", NULL);
+  g_autofree char *live_chain = g_build_filename (f->state, "live", "www", "fullchain.pem",
+                                                  NULL);
+  const char *names[] = { "example.test", "*.example.test", NULL };
+  const char *servers[] = { "web1", "web2" };
+
+  sshd = gcert_test_sshd_start (&error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (servers); i++)
+    g_string_append_printf (groups,
+                            "[deploy %s]\nplugin = ssh\nhost = %s\nport = %u\nuser = %s\n"
+                            "identity-file = %s\nknown-hosts-file = %s\n"
+                            "path = %s/%s/tls\nreload = touch %s/%s/reloaded\n\n",
+                            servers[i], sshd->host, sshd->port, sshd->user,
+                            sshd->identity_file, sshd->known_hosts_file,
+                            f->dir, servers[i], f->dir, servers[i]);
+  g_string_append (groups, "[certificate www]\ndomains = example.test;*.example.test\n"
+                   "dns = test\nkey-type = ec-256\ndeploy = web1;web2\n");
+  write_config (f, NULL, groups->str);
+
+  run = gcert_test_run_ctl (f->config, "renew");
+  gcert_test_assert_exit (run, 0);
+  g_assert_nonnull (strstr (run->out, "deployed to web1, web2"));
+  {
+    g_autoptr(GCertCertificate) cert = gcert_test_check_live (f->state, "www", names,
+                                                              pebble_root);
+    g_autoptr(GCertKey) key = NULL;
+    g_autofree char *key_pem = read_file (live_key);
+
+    g_assert_nonnull (cert);
+    key = gcert_key_new_from_pem (key_pem, -1, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (gcert_key_get_key_type (key), ==, GCERT_KEY_TYPE_EC_256);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (servers); i++)
+    {
+      g_autofree char *key_path = g_strdup_printf ("%s/%s/tls/privkey.pem", f->dir, servers[i]);
+      g_autofree char *chain_path = g_strdup_printf ("%s/%s/tls/fullchain.pem", f->dir,
+                                                     servers[i]);
+      g_autofree char *marker = g_strdup_printf ("%s/%s/reloaded", f->dir, servers[i]);
+      g_autofree char *a = read_file (live_key);
+      g_autofree char *b = read_file (key_path);
+      g_autofree char *c = read_file (live_chain);
+      g_autofree char *d = read_file (chain_path);
+      GStatBuf st;
+
+      g_assert_cmpstr (a, ==, b);
+      g_assert_cmpstr (c, ==, d);
+      g_assert_cmpint (g_stat (key_path, &st), ==, 0);
+      g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+      g_assert_cmpint (g_stat (chain_path, &st), ==, 0);
+      g_assert_cmpint (st.st_mode & 0777, ==, 0644);
+      g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+    }
+
+  /* the next run finds nothing to do */
+  g_clear_pointer (&run, gcert_test_run_free);
+  run = gcert_test_run_ctl (f->config, "renew");
+  gcert_test_assert_exit (run, 0);
+  g_assert_nonnull (strstr (run->out, "not due"));
+  g_assert_null (strstr (run->out, "deployed"));
+}
+
 /* bad plans are configuration errors that name the place */
 static void
 test_bad_config (Fixture       *f,
@@ -418,6 +493,7 @@ main (int    argc,
   ADD ("/gcert/batch/notify", test_notify);
   ADD ("/gcert/batch/limits", test_limits);
   ADD ("/gcert/batch/bad-config", test_bad_config);
+  ADD ("/gcert/batch/ssh-workflow", test_ssh_workflow);
 
 #undef ADD
 
