@@ -435,6 +435,68 @@ test_ssh_workflow (Fixture       *f,
   g_assert_null (strstr (run->out, "deployed"));
 }
 
+/* A renewal that fails is not retried within its pause, but every run
+ * still reports it as failing; the notification warns of expiry. */
+static void
+test_backoff_and_expiry (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *script = g_build_filename (f->dir, "notify.sh", NULL);
+  g_autofree char *out = g_build_filename (f->dir, "notified.txt", NULL);
+  g_autofree char *body = NULL;
+  g_autofree char *keys = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *result;
+
+  body = g_strdup_printf ("#!/bin/sh\n{ echo \"event=$1\"; cat; } > '%s'\n", out);
+  write_file (script, body, 0700);
+  /* every certificate is "close to expiry" with this window */
+  keys = g_strdup_printf ("notify = %s\nwarn-before = 4000d\n", script);
+  write_config (f, keys,
+                "[dns broken]\nplugin = exec\nprogram = /bin/false\n\n"
+                "[certificate aging]\ndomains = aging.test\ndns = test\n");
+  run = gcert_test_run_ctl (f->config, "renew");
+  gcert_test_assert_exit (run, 0);
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+
+  /* not due and close to expiry (by this window): said once per run */
+  g_clear_pointer (&run, gcert_test_run_free);
+  run = gcert_test_run_ctl (f->config, "renew");
+  gcert_test_assert_exit (run, 0);
+  text = read_file (out);
+  g_assert_nonnull (strstr (text, "event=expiring"));
+  g_assert_nonnull (strstr (text, "aging: expires"));
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpint (g_unlink (out), ==, 0);
+
+  /* due at once from now on, and its provider broken: the first run
+   * fails and tries; the next one within the pause does not try, but
+   * still fails */
+  write_config (f, keys,
+                "[dns broken]\nplugin = exec\nprogram = /bin/false\n\n"
+                "[certificate aging]\ndomains = aging.test\ndns = broken\nrenew-every = 1s\n");
+  g_usleep (1100 * 1000);
+  g_clear_pointer (&run, gcert_test_run_free);
+  run = gcert_test_run_ctl (f->config, "renew");
+  gcert_test_assert_exit (run, 1);
+  g_assert_nonnull (strstr (run->err, "/bin/false"));
+  text = read_file (out);
+  g_assert_nonnull (strstr (text, "event=failure"));
+  g_clear_pointer (&text, g_free);
+
+  g_clear_pointer (&run, gcert_test_run_free);
+  run = gcert_test_run_ctl (f->config, "renew", "--json");
+  gcert_test_assert_exit (run, 1);
+  result = find_result (parse_results (run, parser), "aging");
+  g_assert_false (json_object_get_boolean_member (result, "renewed"));
+  g_assert_false (json_object_get_boolean_member (result, "success"));
+  g_assert_nonnull (strstr (json_object_get_string_member (result, "error"),
+                            "renewal failing (1 attempts"));
+  g_assert_cmpint (json_object_get_int_member (result, "version"), ==, 1);
+}
+
 /* bad plans are configuration errors that name the place */
 static void
 test_bad_config (Fixture       *f,
@@ -473,13 +535,16 @@ main (int    argc,
       char **argv)
 {
   g_autoptr(GError) error = NULL;
+  GCertTestPebbleOptions options = GCERT_TEST_PEBBLE_OPTIONS_INIT;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   if (g_getenv ("GCERTCTL") == NULL)
     g_error ("GCERTCTL is not set; run this test with “meson test”");
 
-  pebble = gcert_test_pebble_start (NULL, &error);
+  /* every renewal goes through the DNS: none reuses a valid authorization */
+  options.authz_reuse = 0;
+  pebble = gcert_test_pebble_start (&options, &error);
   g_assert_no_error (error);
   pebble_root = gcert_test_pebble_get_root (pebble, &error);
   g_assert_no_error (error);
@@ -494,6 +559,7 @@ main (int    argc,
   ADD ("/gcert/batch/limits", test_limits);
   ADD ("/gcert/batch/bad-config", test_bad_config);
   ADD ("/gcert/batch/ssh-workflow", test_ssh_workflow);
+  ADD ("/gcert/batch/backoff-and-expiry", test_backoff_and_expiry);
 
 #undef ADD
 
