@@ -4,14 +4,17 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#include "gcert-deploy-command.h"
 #include "gcert-deployer.h"
 #include "gcert-error.h"
 #include "gcert-settings.h"
+#include "gcert-subprocess.h"
 
 /* Hands the deployment to a program of the administrator's, which does
  * the copying and reloading itself; the files and facts of the deployment
  * arrive in its environment. */
+
+#define DEFAULT_TIMEOUT_SECONDS  60
+#define MAX_TIMEOUT_SECONDS      3600
 
 #define GCERT_TYPE_EXEC_DEPLOYER (gcert_exec_deployer_get_type ())
 G_DECLARE_FINAL_TYPE (GCertExecDeployer, gcert_exec_deployer, GCERT, EXEC_DEPLOYER, GObject)
@@ -42,17 +45,17 @@ gcert_exec_deployer_setup (GCertDeployer  *deployer,
 
   if (!gcert_settings_check_keys (settings, allowed, error))
     return FALSE;
-  argv = gcert_deploy_command_parse (settings, "program", TRUE, error);
+  argv = gcert_settings_get_command (settings, "program", TRUE, error);
   if (argv == NULL)
     return FALSE;
-  if (!gcert_deploy_command_get_timeout (settings, GCERT_DEPLOY_COMMAND_DEFAULT_TIMEOUT,
-                                         &timeout_seconds, error))
+  if (!gcert_settings_get_duration_in_range (settings, "timeout", DEFAULT_TIMEOUT_SECONDS, 1,
+                                             MAX_TIMEOUT_SECONDS, &timeout_seconds, error))
     return FALSE;
 
   g_strfreev (self->argv);
   self->argv = g_steal_pointer (&argv);
   g_free (self->description);
-  self->description = gcert_deploy_command_describe ((const char * const *) self->argv);
+  self->description = gcert_subprocess_describe_argv ((const char * const *) self->argv);
   self->timeout_seconds = timeout_seconds;
   return TRUE;
 }
@@ -107,7 +110,7 @@ run_cb (GObject      *source_object,
   GCertExecDeployer *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
 
-  if (!gcert_deploy_command_run_finish (result, &error))
+  if (!gcert_subprocess_run_finish (result, NULL, NULL, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_task_return_error (task, g_steal_pointer (&error));
@@ -155,9 +158,9 @@ gcert_exec_deployer_deploy_async (GCertDeployer          *deployer,
       progress (line, progress_data);
     }
   env = deployment_environment (deployment);
-  gcert_deploy_command_run_async ((const char * const *) self->argv,
-                                  (const char * const *) env, self->timeout_seconds,
-                                  cancellable, run_cb, g_steal_pointer (&task));
+  gcert_subprocess_run_async ((const char * const *) self->argv, (const char * const *) env,
+                              NULL, self->timeout_seconds, GCERT_SUBPROCESS_FLAGS_NONE,
+                              cancellable, run_cb, g_steal_pointer (&task));
 }
 
 static gboolean
@@ -205,7 +208,7 @@ gcert_exec_deployer_class_finalize (GCertExecDeployerClass *klass)
 static void
 gcert_exec_deployer_init (GCertExecDeployer *self)
 {
-  self->timeout_seconds = GCERT_DEPLOY_COMMAND_DEFAULT_TIMEOUT;
+  self->timeout_seconds = DEFAULT_TIMEOUT_SECONDS;
 }
 
 G_MODULE_EXPORT void

@@ -14,10 +14,10 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "gcert-deploy-command.h"
 #include "gcert-deployer.h"
 #include "gcert-error.h"
 #include "gcert-settings.h"
+#include "gcert-subprocess.h"
 
 /* Copies the files into a directory of this machine and optionally runs a
  * reload command. Each file is written under a temporary name in the
@@ -26,6 +26,9 @@
  * reload can put it back. */
 
 #define TEMP_ATTEMPTS  16
+/* for the reload */
+#define DEFAULT_TIMEOUT_SECONDS  60
+#define MAX_TIMEOUT_SECONDS      3600
 
 #define GCERT_TYPE_LOCAL_DEPLOYER (gcert_local_deployer_get_type ())
 G_DECLARE_FINAL_TYPE (GCertLocalDeployer, gcert_local_deployer, GCERT, LOCAL_DEPLOYER, GObject)
@@ -210,27 +213,22 @@ gcert_local_deployer_setup (GCertDeployer  *deployer,
 
   /* the spec checked their form; resolve them now so that a typing mistake
    * is a config error, not a failed deployment */
-  owner = gcert_settings_get_string (settings, "owner", FALSE, &local_error);
-  if (local_error == NULL)
-    group = gcert_settings_get_string (settings, "group", FALSE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_string (settings, "owner", &owner, error) ||
+      !gcert_settings_get_optional_string (settings, "group", &group, error))
+    return FALSE;
   if (owner != NULL && !resolve_owner (settings, owner, &uid, error))
     return FALSE;
   if (group != NULL && !resolve_group (settings, group, &gid, error))
     return FALSE;
 
-  reload = gcert_deploy_command_parse (settings, "reload", FALSE, &local_error);
+  reload = gcert_settings_get_command (settings, "reload", FALSE, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  if (!gcert_deploy_command_get_timeout (settings, GCERT_DEPLOY_COMMAND_DEFAULT_TIMEOUT,
-                                         &timeout_seconds, error))
+  if (!gcert_settings_get_duration_in_range (settings, "timeout", DEFAULT_TIMEOUT_SECONDS, 1,
+                                             MAX_TIMEOUT_SECONDS, &timeout_seconds, error))
     return FALSE;
 
   g_free (self->path);
@@ -852,7 +850,7 @@ reload_again_cb (GObject      *source_object,
   g_autoptr(GError) error = NULL;
   g_autofree char *outcome = NULL;
 
-  if (gcert_deploy_command_run_finish (result, &error))
+  if (gcert_subprocess_run_finish (result, NULL, NULL, &error))
     outcome = g_strdup (deploy->had_previous ?
                         _("the previous files were put back and the reload succeeded") :
                         _("the new files were removed and the reload succeeded"));
@@ -886,9 +884,9 @@ restore_cb (GObject      *source_object,
 
   local_deploy_progress (deploy, _("running %s again"), deploy->reload_text);
   /* not cancellable: the service must be brought back to the files it has */
-  gcert_deploy_command_run_async ((const char * const *) deploy->reload, NULL,
-                                  deploy->timeout_seconds, NULL, reload_again_cb,
-                                  g_steal_pointer (&task));
+  gcert_subprocess_run_async ((const char * const *) deploy->reload, NULL, NULL,
+                              deploy->timeout_seconds, GCERT_SUBPROCESS_FLAGS_NONE, NULL,
+                              reload_again_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -911,7 +909,7 @@ reload_cb (GObject      *source_object,
   LocalDeploy *deploy = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
-  if (!gcert_deploy_command_run_finish (result, &error))
+  if (!gcert_subprocess_run_finish (result, NULL, NULL, &error))
     {
       deploy->reload_error = g_steal_pointer (&error);
       local_deploy_progress (deploy, deploy->had_previous ?
@@ -946,9 +944,9 @@ install_cb (GObject      *source_object,
     }
   local_deploy_progress (deploy, _("running %s"), deploy->reload_text);
   cancellable = g_task_get_cancellable (task);
-  gcert_deploy_command_run_async ((const char * const *) deploy->reload, NULL,
-                                  deploy->timeout_seconds, cancellable, reload_cb,
-                                  g_steal_pointer (&task));
+  gcert_subprocess_run_async ((const char * const *) deploy->reload, NULL, NULL,
+                              deploy->timeout_seconds, GCERT_SUBPROCESS_FLAGS_NONE, cancellable,
+                              reload_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -993,7 +991,7 @@ gcert_local_deployer_deploy_async (GCertDeployer          *deployer,
   deploy->target = g_strdup (deployment->target != NULL ? deployment->target : "local");
   deploy->reload = g_strdupv (self->reload);
   if (self->reload != NULL)
-    deploy->reload_text = gcert_deploy_command_describe ((const char * const *) self->reload);
+    deploy->reload_text = gcert_subprocess_describe_argv ((const char * const *) self->reload);
   deploy->timeout_seconds = self->timeout_seconds;
   deploy->progress = progress;
   deploy->progress_data = progress_data;
@@ -1068,7 +1066,7 @@ gcert_local_deployer_init (GCertLocalDeployer *self)
 {
   self->uid = (uid_t) -1;
   self->gid = (gid_t) -1;
-  self->timeout_seconds = GCERT_DEPLOY_COMMAND_DEFAULT_TIMEOUT;
+  self->timeout_seconds = DEFAULT_TIMEOUT_SECONDS;
 }
 
 G_MODULE_EXPORT void

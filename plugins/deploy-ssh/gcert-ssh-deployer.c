@@ -2,18 +2,14 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/types.h>
-#include <unistd.h>
 
 #include "gcert-deployer.h"
 #include "gcert-error.h"
 #include "gcert-settings.h"
 #include "gcert-ssh-resources.h"
+#include "gcert-subprocess.h"
 
 /* Deploys over one OpenSSH session: a small POSIX sh script on the server
  * reads the files from standard input into a private directory beside the
@@ -101,14 +97,10 @@ read_user (GCertSshDeployer  *self,
            GCertSettings     *settings,
            GError           **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *user = gcert_settings_get_string (settings, "user", FALSE, &local_error);
+  g_autofree char *user = NULL;
 
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_string (settings, "user", &user, error))
+    return FALSE;
   if (user != NULL)
     {
       gboolean ok = *user != '\0' && *user != '-';
@@ -132,15 +124,11 @@ read_port (GCertSshDeployer  *self,
            GCertSettings     *settings,
            GError           **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *text = gcert_settings_get_string (settings, "port", FALSE, &local_error);
+  g_autofree char *text = NULL;
   guint64 port = 0;
 
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_string (settings, "port", &text, error))
+    return FALSE;
   if (text != NULL &&
       (!g_ascii_string_to_unsigned (text, 10, 1, 65535, &port, NULL)))
     {
@@ -160,14 +148,10 @@ read_local_file (GCertSettings  *settings,
                  char          **out_path,
                  GError        **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *path = gcert_settings_get_path (settings, key, FALSE, &local_error);
+  g_autofree char *path = NULL;
 
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_path (settings, key, &path, error))
+    return FALSE;
   if (path != NULL)
     {
       if (has_control_char (path) || strstr (path, "${") != NULL)
@@ -224,14 +208,10 @@ read_reload (GCertSshDeployer  *self,
              GCertSettings     *settings,
              GError           **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *reload = gcert_settings_get_string (settings, "reload", FALSE, &local_error);
+  g_autofree char *reload = NULL;
 
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_string (settings, "reload", &reload, error))
+    return FALSE;
   if (reload != NULL && has_control_char (reload))
     {
       gcert_settings_set_error (settings, error, "reload",
@@ -269,15 +249,9 @@ gcert_ssh_deployer_setup (GCertDeployer  *deployer,
       !read_reload (self, settings, error))
     return FALSE;
 
-  if (!gcert_settings_get_duration (settings, "timeout", DEFAULT_TIMEOUT_SECONDS,
-                                    &timeout_seconds, error))
+  if (!gcert_settings_get_duration_in_range (settings, "timeout", DEFAULT_TIMEOUT_SECONDS, 1,
+                                             MAX_TIMEOUT_SECONDS, &timeout_seconds, error))
     return FALSE;
-  if (timeout_seconds < 1 || timeout_seconds > MAX_TIMEOUT_SECONDS)
-    {
-      gcert_settings_set_error (settings, error, "timeout",
-                                _("must be between 1 s and %d s"), MAX_TIMEOUT_SECONDS);
-      return FALSE;
-    }
 
   spec = gcert_deploy_file_spec_new (settings, error);
   if (spec == NULL)
@@ -338,11 +312,9 @@ typedef struct {
   gpointer           progress_data;
 
   GSubprocess       *process;
-  GSocket           *stdin_socket;
-  GIOStream         *stdin_connection;
+  GSocketConnection *stdin_connection;
   GDataInputStream  *lines;
-  GByteArray        *stderr_tail;
-  guint8             buffer[4096];
+  GBytes            *stderr_tail;     /* once read to its end */
   GCancellable      *io_cancellable;
   GSource           *silence_source;
   GSource           *grace_source;
@@ -388,9 +360,8 @@ deploy_run_free (DeployRun *run)
   g_clear_pointer (&run->payload, g_byte_array_unref);
   g_clear_object (&run->process);
   g_clear_object (&run->stdin_connection);
-  g_clear_object (&run->stdin_socket);
   g_clear_object (&run->lines);
-  g_clear_pointer (&run->stderr_tail, g_byte_array_unref);
+  g_clear_pointer (&run->stderr_tail, g_bytes_unref);
   g_clear_object (&run->io_cancellable);
   g_free (run->error_line);
   g_free (run->reload.tail);
@@ -454,10 +425,15 @@ stderr_last_line (DeployRun *run)
 {
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
+  gsize size = 0;
+  const char *data;
 
-  if (run->stderr_tail->len == 0)
+  if (run->stderr_tail == NULL)
     return NULL;
-  text = g_utf8_make_valid ((const char *) run->stderr_tail->data, run->stderr_tail->len);
+  data = g_bytes_get_data (run->stderr_tail, &size);
+  if (size == 0)
+    return NULL;
+  text = g_utf8_make_valid (data, (gssize) size);
   lines = g_strsplit_set (text, "\r\n", -1);
   for (guint i = g_strv_length (lines); i > 0; i--)
     {
@@ -473,23 +449,6 @@ stderr_last_line (DeployRun *run)
       return g_steal_pointer (&line);
     }
   return NULL;
-}
-
-static void
-kill_ssh (DeployRun *run)
-{
-  const char *identifier;
-  pid_t pid;
-
-  if (run->exited)
-    return;
-  identifier = g_subprocess_get_identifier (run->process);
-  if (identifier == NULL)
-    return;
-  pid = (pid_t) atoi (identifier);
-  /* its own session: a ProxyCommand it started goes too */
-  if (pid <= 1 || kill (-pid, SIGKILL) != 0)
-    g_subprocess_force_exit (run->process);
 }
 
 static const char *
@@ -515,23 +474,16 @@ step_description (Step step)
     }
 }
 
-/* "exit 1: TAIL", "timed out after 60 s: TAIL", "killed by signal 9" */
+/* "exit 1: TAIL", "killed after its timeout of 60 s: TAIL", "killed by
+ * signal 9" */
 static char *
 describe_outcome (GCertSshDeployer    *self,
                   const ReloadOutcome *outcome)
 {
-  g_autofree char *what = NULL;
-
-  if (outcome->timed_out)
-    what = g_strdup_printf (_("killed after its timeout of %" G_GINT64_FORMAT " s"),
-                            self->timeout_seconds);
-  else if (outcome->status > 128)
-    what = g_strdup_printf (_("killed by signal %d"), outcome->status - 128);
-  else
-    what = g_strdup_printf (_("exit %d"), outcome->status);
-  if (outcome->tail != NULL && *outcome->tail != '\0')
-    return g_strdup_printf ("%s: %s", what, outcome->tail);
-  return g_steal_pointer (&what);
+  /* the script reports a signal as a shell does: 128 + its number */
+  return gcert_subprocess_describe_end (outcome->timed_out ? self->timeout_seconds : 0,
+                                        outcome->status > 128 ? outcome->status - 128 : 0,
+                                        outcome->status, outcome->tail);
 }
 
 static GError *
@@ -709,7 +661,7 @@ silence_cb (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
   run->timed_out = TRUE;
-  kill_ssh (run);
+  gcert_subprocess_kill (run->process);
   return G_SOURCE_REMOVE;
 }
 
@@ -737,7 +689,7 @@ cancelled_cb (GCancellable *cancellable,
   if (run->commit_sent)
     return G_SOURCE_REMOVE;
   run->cancelled = TRUE;
-  kill_ssh (run);
+  gcert_subprocess_kill (run->process);
   return G_SOURCE_REMOVE;
 }
 
@@ -753,7 +705,7 @@ commit_written_cb (GObject      *source_object,
   /* a failure shows in the script's report and ssh's exit status */
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source_object), result, NULL, &error))
     g_debug ("sending the commit: %s", error->message);
-  g_socket_shutdown (run->stdin_socket, FALSE, TRUE, NULL);
+  g_socket_shutdown (g_socket_connection_get_socket (run->stdin_connection), FALSE, TRUE, NULL);
 }
 
 static void
@@ -761,6 +713,7 @@ maybe_commit (GTask *task)
 {
   DeployRun *run = g_task_get_task_data (task);
   static const char commit[] = "commit\n";
+  GOutputStream *output;
 
   if (!run->payload_written || !run->received || run->commit_sent || run->cancelled ||
       run->timed_out || run->finished)
@@ -768,15 +721,14 @@ maybe_commit (GTask *task)
   if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     {
       run->cancelled = TRUE;
-      kill_ssh (run);
+      gcert_subprocess_kill (run->process);
       return;
     }
   run->commit_sent = TRUE;
   run->step = STEP_SWAPPING;
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (run->stdin_connection),
-                                   commit, strlen (commit), g_task_get_priority (task),
-                                   run->io_cancellable, commit_written_cb,
-                                   g_object_ref (task));
+  output = g_io_stream_get_output_stream (G_IO_STREAM (run->stdin_connection));
+  g_output_stream_write_all_async (output, commit, strlen (commit), g_task_get_priority (task),
+                                   run->io_cancellable, commit_written_cb, g_object_ref (task));
 }
 
 static void
@@ -937,8 +889,6 @@ read_next_line (GTask *task)
                                        run->io_cancellable, line_read_cb, g_object_ref (task));
 }
 
-static void read_stderr (GTask *task);
-
 static void
 stderr_read_cb (GObject      *source_object,
                 GAsyncResult *result,
@@ -946,30 +896,10 @@ stderr_read_cb (GObject      *source_object,
 {
   g_autoptr(GTask) task = user_data;
   DeployRun *run = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  gssize n;
 
-  n = g_input_stream_read_finish (G_INPUT_STREAM (source_object), result, &error);
-  if (n <= 0)
-    {
-      run->stderr_eof = TRUE;
-      deploy_complete (task);
-      return;
-    }
-  g_byte_array_append (run->stderr_tail, run->buffer, (guint) n);
-  if (run->stderr_tail->len > STDERR_KEEP_BYTES)
-    g_byte_array_remove_range (run->stderr_tail, 0, run->stderr_tail->len - STDERR_KEEP_BYTES);
-  read_stderr (task);
-}
-
-static void
-read_stderr (GTask *task)
-{
-  DeployRun *run = g_task_get_task_data (task);
-
-  g_input_stream_read_async (g_subprocess_get_stderr_pipe (run->process), run->buffer,
-                             sizeof run->buffer, g_task_get_priority (task),
-                             run->io_cancellable, stderr_read_cb, g_object_ref (task));
+  run->stderr_tail = gcert_subprocess_read_tail_finish (result, NULL);
+  run->stderr_eof = TRUE;
+  deploy_complete (task);
 }
 
 static gboolean
@@ -998,14 +928,6 @@ ssh_exited_cb (GObject      *source_object,
   if (!run->stdout_eof || !run->stderr_eof)
     run->grace_source = add_source (task, g_timeout_source_new (EXIT_GRACE_MS), grace_cb);
   deploy_complete (task);
-}
-
-static void
-child_setup (gpointer user_data)
-{
-  /* no controlling terminal (ssh can never prompt) and a process group of
-   * its own to kill */
-  setsid ();
 }
 
 /* "%" is expanded by ssh in these file names; the value is read like a
@@ -1143,10 +1065,9 @@ spawn_ssh (GTask *task)
   GCertSshDeployer *self = g_task_get_source_object (task);
   DeployRun *run = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) argv = NULL;
-  int fds[2];
+  GOutputStream *output;
 
   argv = build_argv (self, run);
   if (argv == NULL)
@@ -1157,38 +1078,16 @@ spawn_ssh (GTask *task)
       return;
     }
 
-  /* a socket for its stdin: writing after ssh has gone is an error
-   * (MSG_NOSIGNAL), not a SIGPIPE that ends this process */
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-    {
-      int saved_errno = errno;
-
-      g_task_return_new_error (task, GCERT_ERROR, GCERT_ERROR_FAILED,
-                               _("ssh %s: cannot create a socket pair: %s"), self->host,
-                               g_strerror (saved_errno));
-      return;
-    }
-  run->stdin_socket = g_socket_new_from_fd (fds[0], &error);
-  if (run->stdin_socket == NULL)
-    {
-      close (fds[0]);
-      close (fds[1]);
-      g_task_return_new_error (task, GCERT_ERROR, GCERT_ERROR_FAILED, "ssh %s: %s",
-                               self->host, error->message);
-      return;
-    }
-  run->stdin_connection =
-    G_IO_STREAM (g_socket_connection_factory_create_connection (run->stdin_socket));
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_take_stdin_fd (launcher, fds[1]);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  run->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, &error);
+  /* its own session: no terminal to prompt on, and a ProxyCommand it
+   * starts is killed with it; its stdin a socket, so that writing after
+   * ssh has gone is an error, not a SIGPIPE that ends this process */
+  run->process = gcert_subprocess_spawn ((const char * const *) argv, NULL,
+                                         GCERT_SUBPROCESS_FLAGS_NEW_SESSION |
+                                         GCERT_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                         &run->stdin_connection, &error);
   if (run->process == NULL)
     {
-      g_task_return_new_error (task, GCERT_ERROR, GCERT_ERROR_FAILED,
-                               _("ssh %s: cannot run %s: %s"), self->host, argv[0],
+      g_task_return_new_error (task, GCERT_ERROR, GCERT_ERROR_FAILED, "ssh %s: %s", self->host,
                                error->message);
       return;
     }
@@ -1205,9 +1104,11 @@ spawn_ssh (GTask *task)
                                      G_SOURCE_FUNC (cancelled_cb));
   g_subprocess_wait_async (run->process, NULL, ssh_exited_cb, g_object_ref (task));
   read_next_line (task);
-  read_stderr (task);
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (run->stdin_connection),
-                                   run->payload->data, run->payload->len,
+  gcert_subprocess_read_tail_async (g_subprocess_get_stderr_pipe (run->process),
+                                    STDERR_KEEP_BYTES, g_task_get_priority (task),
+                                    run->io_cancellable, stderr_read_cb, g_object_ref (task));
+  output = g_io_stream_get_output_stream (G_IO_STREAM (run->stdin_connection));
+  g_output_stream_write_all_async (output, run->payload->data, run->payload->len,
                                    g_task_get_priority (task), run->io_cancellable,
                                    payload_written_cb, g_object_ref (task));
 }
@@ -1302,7 +1203,6 @@ gcert_ssh_deployer_deploy_async (GCertDeployer          *deployer,
   run->payload = g_byte_array_new ();
   run->progress = progress;
   run->progress_data = progress_data;
-  run->stderr_tail = g_byte_array_new ();
   run->io_cancellable = g_cancellable_new ();
   run->step = STEP_CONNECTING;
   g_task_set_task_data (task, run, (GDestroyNotify) deploy_run_free);

@@ -99,7 +99,6 @@ gcert_systemd_deployer_setup (GCertDeployer  *deployer,
 {
   GCertSystemdDeployer *self = GCERT_SYSTEMD_DEPLOYER (deployer);
   static const char * const allowed[] = { "unit", "action", "bus", "timeout", NULL };
-  g_autoptr(GError) local_error = NULL;
   g_autofree char *unit = NULL;
   g_autofree char *action = NULL;
   g_autofree char *bus = NULL;
@@ -120,12 +119,8 @@ gcert_systemd_deployer_setup (GCertDeployer  *deployer,
       return FALSE;
     }
 
-  action = gcert_settings_get_string (settings, "action", FALSE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_string (settings, "action", &action, error))
+    return FALSE;
   if (action != NULL)
     {
       found = NULL;
@@ -143,12 +138,8 @@ gcert_systemd_deployer_setup (GCertDeployer  *deployer,
         }
     }
 
-  bus = gcert_settings_get_string (settings, "bus", FALSE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_string (settings, "bus", &bus, error))
+    return FALSE;
   if (bus != NULL)
     {
       if (g_strcmp0 (bus, "system") == 0)
@@ -164,15 +155,9 @@ gcert_systemd_deployer_setup (GCertDeployer  *deployer,
         }
     }
 
-  if (!gcert_settings_get_duration (settings, "timeout", DEFAULT_TIMEOUT_SECONDS,
-                                    &timeout_seconds, error))
+  if (!gcert_settings_get_duration_in_range (settings, "timeout", DEFAULT_TIMEOUT_SECONDS, 1,
+                                             MAX_TIMEOUT_SECONDS, &timeout_seconds, error))
     return FALSE;
-  if (timeout_seconds < 1 || timeout_seconds > MAX_TIMEOUT_SECONDS)
-    {
-      gcert_settings_set_error (settings, error, "timeout", _("must be between 1 s and %d s"),
-                                MAX_TIMEOUT_SECONDS);
-      return FALSE;
-    }
 
   g_free (self->unit);
   self->unit = g_steal_pointer (&unit);

@@ -48,42 +48,14 @@ gcert_challtestsrv_provider_setup (GCertDnsProvider  *provider,
   GCertChalltestsrvProvider *self = GCERT_CHALLTESTSRV_PROVIDER (provider);
   static const char * const allowed[] = { "plugin", "url", NULL };
   g_autofree char *url = NULL;
-  g_autoptr(GUri) uri = NULL;
-  g_autoptr(GError) local_error = NULL;
-  const char *scheme;
-  gsize len;
 
   if (!gcert_settings_check_keys (settings, allowed, error))
     return FALSE;
 
-  url = gcert_settings_get_string (settings, "url", TRUE, error);
+  url = gcert_settings_get_url (settings, "url", TRUE, GCERT_SETTINGS_URL_FLAGS_ALLOW_USERINFO,
+                                error);
   if (url == NULL)
     return FALSE;
-  uri = g_uri_parse (url, G_URI_FLAGS_NONE, &local_error);
-  if (uri == NULL)
-    {
-      gcert_settings_set_error (settings, error, "url", _("invalid URL “%s”: %s"), url,
-                                local_error->message);
-      return FALSE;
-    }
-  scheme = g_uri_get_scheme (uri);
-  if ((g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0) ||
-      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    {
-      gcert_settings_set_error (settings, error, "url",
-                                _("“%s” is not an http:// or https:// URL with a host"), url);
-      return FALSE;
-    }
-  if (g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
-    {
-      gcert_settings_set_error (settings, error, "url",
-                                _("“%s” must not have a query or fragment"), url);
-      return FALSE;
-    }
-
-  len = strlen (url);
-  while (len > 0 && url[len - 1] == '/')
-    url[--len] = '\0';
   g_free (self->base_url);
   self->base_url = g_steal_pointer (&url);
   return TRUE;

@@ -7,6 +7,7 @@
 #include "gcert-cloudflare-api.h"
 #include "gcert-error.h"
 #include "gcert-retry.h"
+#include "gcert-settings.h"
 
 /* One request to the Cloudflare API v4: the answer envelope read, 429
  * answers retried after Retry-After and 5xx answers and network failures
@@ -28,11 +29,7 @@
 void
 gcert_cloudflare_token_clear (GCertCloudflareToken *token)
 {
-  if (token->secret != NULL)
-    {
-      memset (token->secret, 0, strlen (token->secret));
-      g_clear_pointer (&token->secret, g_free);
-    }
+  g_clear_pointer (&token->secret, gcert_settings_free_secret);
   g_clear_pointer (&token->origin, g_free);
 }
 
@@ -383,7 +380,7 @@ static void
 call_send (GTask *task)
 {
   Call *call = g_task_get_task_data (task);
-  g_autofree char *authorization = NULL;
+  g_autoptr(GCertSecret) authorization = NULL;
   SoupMessageHeaders *headers;
 
   g_clear_object (&call->message);
@@ -397,7 +394,6 @@ call_send (GTask *task)
   headers = soup_message_get_request_headers (call->message);
   authorization = g_strconcat ("Bearer ", call->token->secret, NULL);
   soup_message_headers_replace (headers, "Authorization", authorization);
-  memset (authorization, 0, strlen (authorization));
   soup_message_headers_replace (headers, "Accept", "application/json");
   if (call->body != NULL)
     soup_message_set_request_body_from_bytes (call->message, "application/json", call->body);

@@ -112,76 +112,22 @@ read_token_file (GCertSettings         *settings,
 }
 
 static gboolean
-is_loopback_host (const char *host)
-{
-  g_autoptr(GInetAddress) address = NULL;
-
-  if (g_ascii_strcasecmp (host, "localhost") == 0)
-    return TRUE;
-  address = g_inet_address_new_from_string (host);
-  return address != NULL && g_inet_address_get_is_loopback (address);
-}
-
-static gboolean
 setup_api_url (GCertCloudflareProvider  *self,
                GCertSettings            *settings,
-               gboolean                 *out_loopback,
                GError                  **error)
 {
-  g_autofree char *url = NULL;
-  g_autoptr(GUri) uri = NULL;
   g_autoptr(GError) local_error = NULL;
-  const char *scheme, *host;
-  gsize len;
+  g_autofree char *url = NULL;
 
-  url = gcert_settings_get_string (settings, "api-url", FALSE, &local_error);
+  url = gcert_settings_get_url (settings, "api-url", FALSE,
+                                GCERT_SETTINGS_URL_FLAGS_HTTPS_UNLESS_LOOPBACK, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  if (url == NULL)
-    url = g_strdup (DEFAULT_API_URL);
-
-  uri = g_uri_parse (url, G_URI_FLAGS_NONE, &local_error);
-  if (uri == NULL)
-    {
-      gcert_settings_set_error (settings, error, "api-url", _("invalid URL “%s”: %s"), url,
-                                local_error->message);
-      return FALSE;
-    }
-  scheme = g_uri_get_scheme (uri);
-  host = g_uri_get_host (uri);
-  if (host == NULL || *host == '\0' ||
-      (g_ascii_strcasecmp (scheme, "https") != 0 && g_ascii_strcasecmp (scheme, "http") != 0))
-    {
-      gcert_settings_set_error (settings, error, "api-url",
-                                _("“%s” is not an https:// URL with a host"), url);
-      return FALSE;
-    }
-  /* the token must not travel in clear text beyond this machine */
-  if (g_ascii_strcasecmp (scheme, "http") == 0 && !is_loopback_host (host))
-    {
-      gcert_settings_set_error (settings, error, "api-url",
-                                _("“%s”: http:// is only allowed for localhost; use https://"),
-                                url);
-      return FALSE;
-    }
-  if (g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
-      g_uri_get_fragment (uri) != NULL)
-    {
-      gcert_settings_set_error (settings, error, "api-url",
-                                _("“%s” must not have user information, a query or a fragment"),
-                                url);
-      return FALSE;
-    }
-
-  len = strlen (url);
-  while (len > 0 && url[len - 1] == '/')
-    url[--len] = '\0';
-  *out_loopback = is_loopback_host (host);
   g_free (self->api_url);
-  self->api_url = g_steal_pointer (&url);
+  self->api_url = url != NULL ? g_steal_pointer (&url) : g_strdup (DEFAULT_API_URL);
   return TRUE;
 }
 
@@ -228,31 +174,20 @@ gcert_cloudflare_provider_setup (GCertDnsProvider  *provider,
     "plugin", "token-file", "zone-id", "zone-token-file", "api-url", "ttl", "timeout", NULL
   };
   g_autofree char *zone_id = NULL;
-  g_autoptr(GError) local_error = NULL;
-  gboolean loopback = FALSE;
   gint64 timeout;
 
   if (!gcert_settings_check_keys (settings, allowed, error))
     return FALSE;
-  if (!setup_api_url (self, settings, &loopback, error))
+  if (!setup_api_url (self, settings, error))
     return FALSE;
   if (!setup_ttl (self, settings, error))
     return FALSE;
-  if (!gcert_settings_get_duration (settings, "timeout", DEFAULT_TIMEOUT, &timeout, error))
+  if (!gcert_settings_get_duration_in_range (settings, "timeout", DEFAULT_TIMEOUT, 1, MAX_TIMEOUT,
+                                             &timeout, error))
     return FALSE;
-  if (timeout < 1 || timeout > MAX_TIMEOUT)
-    {
-      gcert_settings_set_error (settings, error, "timeout",
-                                _("must be between 1s and %us"), MAX_TIMEOUT);
-      return FALSE;
-    }
 
-  zone_id = gcert_settings_get_string (settings, "zone-id", FALSE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_string (settings, "zone-id", &zone_id, error))
+    return FALSE;
   if (zone_id != NULL && !is_zone_id (zone_id))
     {
       gcert_settings_set_error (settings, error, "zone-id",
@@ -299,7 +234,7 @@ gcert_cloudflare_provider_setup (GCertDnsProvider  *provider,
 
   g_clear_object (&self->session);
   /* a local API (tests, a relay) is never reached through a proxy */
-  if (loopback)
+  if (gcert_settings_url_is_loopback (self->api_url))
     self->session = soup_session_new_with_options ("timeout", (guint) timeout,
                                                    "user-agent", "gcert/" PACKAGE_VERSION,
                                                    "proxy-resolver", NULL,

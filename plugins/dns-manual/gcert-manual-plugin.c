@@ -58,29 +58,19 @@ gcert_manual_provider_setup (GCertDnsProvider  *provider,
   GCertManualProvider *self = GCERT_MANUAL_PROVIDER (provider);
   static const char * const allowed[] = { "plugin", "tty", "ttl", NULL };
   g_autofree char *tty_path = NULL;
-  g_autoptr(GError) local_error = NULL;
   gint64 ttl;
 
   if (!gcert_settings_check_keys (settings, allowed, error))
     return FALSE;
 
-  tty_path = gcert_settings_get_path (settings, "tty", FALSE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_path (settings, "tty", &tty_path, error))
+    return FALSE;
   if (tty_path == NULL)
     tty_path = g_strdup (DEFAULT_TTY);
 
-  if (!gcert_settings_get_duration (settings, "ttl", DEFAULT_TTL_SECONDS, &ttl, error))
+  if (!gcert_settings_get_duration_in_range (settings, "ttl", DEFAULT_TTL_SECONDS, 1,
+                                             MAX_TTL_SECONDS, &ttl, error))
     return FALSE;
-  if (ttl < 1 || ttl > MAX_TTL_SECONDS)
-    {
-      gcert_settings_set_error (settings, error, "ttl", _("must be between 1 s and %d s"),
-                                MAX_TTL_SECONDS);
-      return FALSE;
-    }
 
   g_free (self->tty_path);
   self->tty_path = g_steal_pointer (&tty_path);

@@ -112,40 +112,10 @@ setup_api_url (GCertPowerdnsProvider  *self,
                GError                **error)
 {
   g_autofree char *url = NULL;
-  g_autoptr(GUri) uri = NULL;
-  g_autoptr(GError) local_error = NULL;
-  const char *scheme;
-  gsize length;
 
-  url = gcert_settings_get_string (settings, "api-url", TRUE, error);
+  url = gcert_settings_get_url (settings, "api-url", TRUE, GCERT_SETTINGS_URL_FLAGS_NONE, error);
   if (url == NULL)
     return FALSE;
-  uri = g_uri_parse (url, G_URI_FLAGS_NONE, &local_error);
-  if (uri == NULL)
-    {
-      gcert_settings_set_error (settings, error, "api-url", _("invalid URL “%s”: %s"), url,
-                                local_error->message);
-      return FALSE;
-    }
-  scheme = g_uri_get_scheme (uri);
-  if ((g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0) ||
-      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    {
-      gcert_settings_set_error (settings, error, "api-url",
-                                _("“%s” is not an http:// or https:// URL with a host"), url);
-      return FALSE;
-    }
-  if (g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL ||
-      g_uri_get_userinfo (uri) != NULL)
-    {
-      gcert_settings_set_error (settings, error, "api-url",
-                                _("“%s” must not have a user name, query or fragment"), url);
-      return FALSE;
-    }
-
-  length = strlen (url);
-  while (length > 0 && url[length - 1] == '/')
-    url[--length] = '\0';
   if (g_str_has_suffix (url, "/api/v1") || g_str_has_suffix (url, "/api"))
     {
       gcert_settings_set_error (settings, error, "api-url",
@@ -165,14 +135,9 @@ setup_names (GCertPowerdnsProvider  *self,
 {
   g_autofree char *server_id = NULL;
   g_autofree char *zone = NULL;
-  g_autoptr(GError) local_error = NULL;
 
-  server_id = gcert_settings_get_string (settings, "server-id", FALSE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_string (settings, "server-id", &server_id, error))
+    return FALSE;
   if (server_id == NULL)
     server_id = g_strdup (DEFAULT_SERVER_ID);
   if (*server_id == '\0' || strspn (server_id, "abcdefghijklmnopqrstuvwxyz"
@@ -185,12 +150,8 @@ setup_names (GCertPowerdnsProvider  *self,
       return FALSE;
     }
 
-  zone = gcert_settings_get_string (settings, "zone", FALSE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_string (settings, "zone", &zone, error))
+    return FALSE;
   if (zone != NULL)
     {
       g_autofree char *lower = g_ascii_strdown (zone, -1);
@@ -221,24 +182,12 @@ setup_numbers (GCertPowerdnsProvider  *self,
   gint64 ttl;
   gint64 timeout;
 
-  if (!gcert_settings_get_duration (settings, "ttl", DEFAULT_TTL, &ttl, error))
+  if (!gcert_settings_get_duration_in_range (settings, "ttl", DEFAULT_TTL, 1, MAX_TTL, &ttl,
+                                             error) ||
+      !gcert_settings_get_duration_in_range (settings, "timeout", DEFAULT_TIMEOUT, 1, MAX_TIMEOUT,
+                                             &timeout, error))
     return FALSE;
-  if (ttl < 1 || ttl > MAX_TTL)
-    {
-      gcert_settings_set_error (settings, error, "ttl",
-                                _("the TTL must be between 1s and %ds"), MAX_TTL);
-      return FALSE;
-    }
   self->ttl = ttl;
-
-  if (!gcert_settings_get_duration (settings, "timeout", DEFAULT_TIMEOUT, &timeout, error))
-    return FALSE;
-  if (timeout < 1 || timeout > MAX_TIMEOUT)
-    {
-      gcert_settings_set_error (settings, error, "timeout",
-                                _("the timeout must be between 1s and %ds"), MAX_TIMEOUT);
-      return FALSE;
-    }
   self->timeout = timeout;
   return TRUE;
 }
@@ -253,12 +202,8 @@ setup_session (GCertPowerdnsProvider  *self,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *user_agent = g_strdup_printf ("gcert-powerdns/%s", PACKAGE_VERSION);
 
-  ca_file = gcert_settings_get_path (settings, "ca-certificates", FALSE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_path (settings, "ca-certificates", &ca_file, error))
+    return FALSE;
   if (ca_file != NULL)
     {
       database = g_tls_file_database_new (ca_file, &local_error);
@@ -286,7 +231,7 @@ setup_key (GCertPowerdnsProvider  *self,
            GCertSettings          *settings,
            GError                **error)
 {
-  g_autofree char *key = NULL;
+  g_autoptr(GCertSecret) key = NULL;
   g_autofree char *path = NULL;
 
   key = gcert_settings_read_secret (settings, "api-key-file", error);
@@ -314,9 +259,7 @@ setup_key (GCertPowerdnsProvider  *self,
 
   g_free (self->api_key_file);
   self->api_key_file = g_steal_pointer (&path);
-  if (self->api_key != NULL)
-    memset (self->api_key, 0, strlen (self->api_key));
-  g_free (self->api_key);
+  gcert_settings_free_secret (self->api_key);
   self->api_key = g_steal_pointer (&key);
   return TRUE;
 }
@@ -1494,9 +1437,7 @@ gcert_powerdns_provider_finalize (GObject *object)
   g_free (self->api_url);
   g_free (self->server_id);
   g_free (self->zone);
-  if (self->api_key != NULL)
-    memset (self->api_key, 0, strlen (self->api_key));
-  g_free (self->api_key);
+  gcert_settings_free_secret (self->api_key);
   g_free (self->api_key_file);
   g_clear_object (&self->session);
   g_clear_pointer (&self->zones, g_hash_table_unref);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gcert-rfc2136-private.h"
+#include "gcert-settings.h"
 
 /* TSIG algorithms and keys, and the key files of BIND's format. */
 
@@ -15,15 +16,6 @@ static const GCertRfc2136Algorithm algorithms[] = {
   { "hmac-sha224", GNUTLS_MAC_SHA224 },
   { "hmac-sha1", GNUTLS_MAC_SHA1 },
 };
-
-void
-gcert_rfc2136_wipe_free (char *text)
-{
-  if (text == NULL)
-    return;
-  explicit_bzero (text, strlen (text));
-  g_free (text);
-}
 
 const GCertRfc2136Algorithm *
 gcert_rfc2136_algorithm_lookup (const char *name)
@@ -168,7 +160,7 @@ lexer_next (Lexer *lexer)
 {
   const char *p = lexer->p;
 
-  g_clear_pointer (&lexer->text, gcert_rfc2136_wipe_free);
+  g_clear_pointer (&lexer->text, gcert_settings_free_secret);
   while (TRUE)
     {
       if (*p == '\n')
@@ -259,7 +251,7 @@ void
 gcert_rfc2136_key_entry_free (GCertRfc2136KeyEntry *entry)
 {
   g_free (entry->name);
-  gcert_rfc2136_wipe_free (entry->secret);
+  gcert_settings_free_secret (entry->secret);
   g_free (entry);
 }
 
@@ -355,7 +347,7 @@ parse_key_statement (Lexer  *lexer,
                                           lexer->token_line);
               return NULL;
             }
-          gcert_rfc2136_wipe_free (entry->secret);
+          gcert_settings_free_secret (entry->secret);
           entry->secret = g_strdup (lexer->text);
           if (!lexer_expect_semicolon (lexer, problem))
             return NULL;
@@ -412,13 +404,13 @@ gcert_rfc2136_parse_key_file (const char  *text,
                                         "key \"NAME\" { algorithm ALGORITHM; secret \"BASE64\"; }; "
                                         "(a file with the secret alone goes in key-secret-file)"),
                                       lexer.token_line);
-          g_clear_pointer (&lexer.text, gcert_rfc2136_wipe_free);
+          g_clear_pointer (&lexer.text, gcert_settings_free_secret);
           return NULL;
         }
       entry = parse_key_statement (&lexer, problem);
       if (entry == NULL)
         {
-          g_clear_pointer (&lexer.text, gcert_rfc2136_wipe_free);
+          g_clear_pointer (&lexer.text, gcert_settings_free_secret);
           return NULL;
         }
       g_ptr_array_add (keys, entry);

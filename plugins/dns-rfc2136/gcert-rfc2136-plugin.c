@@ -74,8 +74,7 @@ setup_key_secret_file (GCertRfc2136Provider  *self,
   g_autofree char *key_name = NULL;
   g_autofree char *algorithm = NULL;
   g_autofree char *path = NULL;
-  g_autoptr(GCertRfc2136WipedString) secret = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GCertSecret) secret = NULL;
 
   key_name = gcert_settings_get_string (settings, "key-name", TRUE, error);
   if (key_name == NULL)
@@ -90,12 +89,8 @@ setup_key_secret_file (GCertRfc2136Provider  *self,
       return FALSE;
     }
 
-  algorithm = gcert_settings_get_string (settings, "key-algorithm", FALSE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_string (settings, "key-algorithm", &algorithm, error))
+    return FALSE;
   if (algorithm == NULL)
     algorithm = g_strdup ("hmac-sha256");
   self->key.algorithm = gcert_rfc2136_algorithm_lookup (algorithm);
@@ -134,9 +129,8 @@ setup_key_file (GCertRfc2136Provider  *self,
   g_autofree char *wanted_text = NULL;
   g_autofree char *wanted = NULL;
   g_autofree char *problem = NULL;
-  g_autoptr(GCertRfc2136WipedString) text = NULL;
+  g_autoptr(GCertSecret) text = NULL;
   g_autoptr(GPtrArray) keys = NULL;
-  g_autoptr(GError) local_error = NULL;
   GCertRfc2136KeyEntry *chosen = NULL;
 
   if (gcert_settings_has_key (settings, "key-algorithm"))
@@ -145,12 +139,8 @@ setup_key_file (GCertRfc2136Provider  *self,
                                 _("the algorithm comes from key-file: remove key-algorithm"));
       return FALSE;
     }
-  wanted_text = gcert_settings_get_string (settings, "key-name", FALSE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_string (settings, "key-name", &wanted_text, error))
+    return FALSE;
   if (wanted_text != NULL)
     {
       wanted = gcert_rfc2136_normalize_name (wanted_text);
@@ -220,7 +210,6 @@ gcert_rfc2136_provider_setup (GCertDnsProvider  *provider,
   g_autofree char *server = NULL;
   g_autofree char *zone = NULL;
   g_autoptr(GSocketConnectable) connectable = NULL;
-  g_autoptr(GError) local_error = NULL;
   gboolean has_secret_file, has_key_file;
   gint64 timeout, ttl;
 
@@ -241,12 +230,8 @@ gcert_rfc2136_provider_setup (GCertDnsProvider  *provider,
       return FALSE;
     }
 
-  zone = gcert_settings_get_string (settings, "zone", FALSE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!gcert_settings_get_optional_string (settings, "zone", &zone, error))
+    return FALSE;
   g_clear_pointer (&self->zone, g_free);
   if (zone != NULL)
     {
@@ -259,23 +244,11 @@ gcert_rfc2136_provider_setup (GCertDnsProvider  *provider,
         }
     }
 
-  if (!gcert_settings_get_duration (settings, "timeout", DEFAULT_TIMEOUT_SECONDS, &timeout,
-                                    error))
+  if (!gcert_settings_get_duration_in_range (settings, "timeout", DEFAULT_TIMEOUT_SECONDS, 1,
+                                             MAX_TIMEOUT_SECONDS, &timeout, error) ||
+      !gcert_settings_get_duration_in_range (settings, "ttl", DEFAULT_TTL_SECONDS, 1,
+                                             MAX_TTL_SECONDS, &ttl, error))
     return FALSE;
-  if (timeout < 1 || timeout > MAX_TIMEOUT_SECONDS)
-    {
-      gcert_settings_set_error (settings, error, "timeout",
-                                _("must be between 1s and %us"), MAX_TIMEOUT_SECONDS);
-      return FALSE;
-    }
-  if (!gcert_settings_get_duration (settings, "ttl", DEFAULT_TTL_SECONDS, &ttl, error))
-    return FALSE;
-  if (ttl < 1 || ttl > MAX_TTL_SECONDS)
-    {
-      gcert_settings_set_error (settings, error, "ttl",
-                                _("must be between 1s and %us"), MAX_TTL_SECONDS);
-      return FALSE;
-    }
 
   has_secret_file = gcert_settings_has_key (settings, "key-secret-file");
   has_key_file = gcert_settings_has_key (settings, "key-file");

@@ -42,11 +42,6 @@ char    *gcert_rfc2136_normalize_name (const char *name);
 /* "example.test." → "example.test", for messages */
 char    *gcert_rfc2136_display_name   (const char *name);
 gboolean gcert_rfc2136_is_base64      (const char *text);
-/* g_free() after overwriting the text */
-void     gcert_rfc2136_wipe_free      (char *text);
-
-typedef char GCertRfc2136WipedString;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GCertRfc2136WipedString, gcert_rfc2136_wipe_free)
 
 typedef struct {
   char                        *name;       /* normalized */

@@ -449,3 +449,277 @@ gcert_settings_read_secret (GCertSettings  *self,
     }
   return secret;
 }
+
+void
+gcert_settings_free_secret (char *secret)
+{
+  if (secret == NULL)
+    return;
+  explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
+
+gboolean
+gcert_settings_get_duration_in_range (GCertSettings  *self,
+                                      const char     *key,
+                                      gint64          default_seconds,
+                                      gint64          min_seconds,
+                                      gint64          max_seconds,
+                                      gint64         *out_seconds,
+                                      GError        **error)
+{
+  gint64 seconds;
+
+  g_return_val_if_fail (GCERT_IS_SETTINGS (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (min_seconds <= max_seconds, FALSE);
+
+  if (!gcert_settings_get_duration (self, key, default_seconds, &seconds, error))
+    return FALSE;
+  if (seconds < min_seconds || seconds > max_seconds)
+    {
+      gcert_settings_set_error (self, error, key,
+                                _("must be between %" G_GINT64_FORMAT " s and %"
+                                  G_GINT64_FORMAT " s"), min_seconds, max_seconds);
+      return FALSE;
+    }
+  if (out_seconds != NULL)
+    *out_seconds = seconds;
+  return TRUE;
+}
+
+/* @path must be a program we can run. */
+static gboolean
+check_program (GCertSettings  *self,
+               const char     *key,
+               const char     *path,
+               GError        **error)
+{
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      gcert_settings_set_error (self, error, key, _("%s does not exist"), path);
+      return FALSE;
+    }
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      gcert_settings_set_error (self, error, key, _("%s is not a regular file"), path);
+      return FALSE;
+    }
+  if (!g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      gcert_settings_set_error (self, error, key, _("%s is not executable"), path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+gcert_settings_get_program (GCertSettings  *self,
+                            const char     *key,
+                            gboolean        required,
+                            GError        **error)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (GCERT_IS_SETTINGS (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  path = gcert_settings_get_path (self, key, required, error);
+  if (path == NULL || !check_program (self, key, path, error))
+    return NULL;
+  return g_steal_pointer (&path);
+}
+
+GStrv
+gcert_settings_get_command (GCertSettings  *self,
+                            const char     *key,
+                            gboolean        required,
+                            GError        **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *program = NULL;
+
+  g_return_val_if_fail (GCERT_IS_SETTINGS (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  text = gcert_settings_get_string (self, key, required, error);
+  if (text == NULL)
+    return NULL;
+  if (!g_shell_parse_argv (text, NULL, &argv, &local_error))
+    {
+      if (g_error_matches (local_error, G_SHELL_ERROR, G_SHELL_ERROR_EMPTY_STRING))
+        gcert_settings_set_error (self, error, key, _("the command line is empty"));
+      else
+        gcert_settings_set_error (self, error, key,
+                                  _("“%s” is not a valid command line: %s"), text,
+                                  local_error->message);
+      return NULL;
+    }
+
+  if (*argv[0] == '\0')
+    {
+      gcert_settings_set_error (self, error, key, _("the program name is empty"));
+      return NULL;
+    }
+  if (strchr (argv[0], '/') == NULL)
+    {
+      program = g_find_program_in_path (argv[0]);
+      if (program == NULL)
+        {
+          gcert_settings_set_error (self, error, key, _("the program “%s” is not in PATH"),
+                                    argv[0]);
+          return NULL;
+        }
+    }
+  else
+    {
+      if (g_path_is_absolute (argv[0]))
+        program = g_strdup (argv[0]);
+      else
+        program = g_build_filename (self->base_dir, argv[0], NULL);
+      if (!check_program (self, key, program, error))
+        return NULL;
+    }
+
+  g_free (argv[0]);
+  argv[0] = g_steal_pointer (&program);
+  return g_steal_pointer (&argv);
+}
+
+static gboolean
+host_is_loopback (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+gboolean
+gcert_settings_url_is_loopback (const char *url)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  return uri != NULL && g_uri_get_host (uri) != NULL && host_is_loopback (g_uri_get_host (uri));
+}
+
+char *
+gcert_settings_get_url (GCertSettings          *self,
+                        const char             *key,
+                        gboolean                required,
+                        GCertSettingsUrlFlags   flags,
+                        GError                **error)
+{
+  gboolean https_only = (flags & GCERT_SETTINGS_URL_FLAGS_HTTPS_UNLESS_LOOPBACK) != 0;
+  gboolean allow_userinfo = (flags & GCERT_SETTINGS_URL_FLAGS_ALLOW_USERINFO) != 0;
+  g_autofree char *url = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *scheme;
+  const char *host;
+  gsize length;
+
+  g_return_val_if_fail (GCERT_IS_SETTINGS (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  url = gcert_settings_get_string (self, key, required, error);
+  if (url == NULL)
+    return NULL;
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, &local_error);
+  if (uri == NULL)
+    {
+      gcert_settings_set_error (self, error, key, _("invalid URL “%s”: %s"), url,
+                                local_error->message);
+      return NULL;
+    }
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+  if ((g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0) ||
+      host == NULL || *host == '\0')
+    {
+      gcert_settings_set_error (self, error, key,
+                                https_only ? _("“%s” is not an https:// URL with a host") :
+                                             _("“%s” is not an http:// or https:// URL with a "
+                                               "host"),
+                                url);
+      return NULL;
+    }
+  /* credentials must not travel in clear text beyond this machine */
+  if (https_only && g_ascii_strcasecmp (scheme, "http") == 0 && !host_is_loopback (host))
+    {
+      gcert_settings_set_error (self, error, key,
+                                _("“%s”: http:// is only allowed for localhost; use https://"),
+                                url);
+      return NULL;
+    }
+  if ((!allow_userinfo && g_uri_get_userinfo (uri) != NULL) ||
+      g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    {
+      gcert_settings_set_error (self, error, key,
+                                allow_userinfo ?
+                                _("“%s” must not have a query or fragment") :
+                                _("“%s” must not have user information, a query or a fragment"),
+                                url);
+      return NULL;
+    }
+
+  length = strlen (url);
+  while (length > 0 && url[length - 1] == '/')
+    url[--length] = '\0';
+  return g_steal_pointer (&url);
+}
+
+/* The value of an optional key as @get reads it, telling a missing key
+ * (%NULL) from an error. */
+static gboolean
+get_optional (GCertSettings  *self,
+              const char     *key,
+              char         *(*get) (GCertSettings *, const char *, gboolean, GError **),
+              char          **out_value,
+              GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  char *value;
+
+  g_return_val_if_fail (GCERT_IS_SETTINGS (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (out_value != NULL, FALSE);
+
+  value = get (self, key, FALSE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_free (*out_value);
+  *out_value = value;
+  return TRUE;
+}
+
+gboolean
+gcert_settings_get_optional_string (GCertSettings  *self,
+                                    const char     *key,
+                                    char          **out_value,
+                                    GError        **error)
+{
+  return get_optional (self, key, gcert_settings_get_string, out_value, error);
+}
+
+gboolean
+gcert_settings_get_optional_path (GCertSettings  *self,
+                                  const char     *key,
+                                  char          **out_value,
+                                  GError        **error)
+{
+  return get_optional (self, key, gcert_settings_get_path, out_value, error);
+}

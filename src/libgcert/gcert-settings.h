@@ -63,6 +63,71 @@ gboolean    gcert_settings_get_duration   (GCertSettings  *self,
 char       *gcert_settings_read_secret    (GCertSettings  *self,
                                            const char     *key,
                                            GError        **error);
+/* An optional key: *@out_value is %NULL (and %TRUE returned) when it is
+ * missing or empty, %FALSE only on an error. *@out_value is replaced (the
+ * old value freed) only on success. */
+gboolean    gcert_settings_get_optional_string (GCertSettings  *self,
+                                                const char     *key,
+                                                char          **out_value,
+                                                GError        **error);
+gboolean    gcert_settings_get_optional_path  (GCertSettings  *self,
+                                                const char     *key,
+                                                char          **out_value,
+                                                GError        **error);
+/* Wipes @secret (from gcert_settings_read_secret(), or any other secret
+ * string) and frees it; %NULL is ignored. */
+void        gcert_settings_free_secret    (char           *secret);
+/* a string that g_autoptr() wipes: g_autoptr(GCertSecret) key = … */
+typedef char GCertSecret;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GCertSecret, gcert_settings_free_secret)
+/* A duration (see gcert_settings_get_duration()) that must lie between
+ * @min_seconds and @max_seconds. */
+gboolean    gcert_settings_get_duration_in_range (GCertSettings  *self,
+                                                  const char     *key,
+                                                  gint64          default_seconds,
+                                                  gint64          min_seconds,
+                                                  gint64          max_seconds,
+                                                  gint64         *out_seconds,
+                                                  GError        **error);
+/* A program to run: a path (see gcert_settings_get_path()) that must be an
+ * existing, executable regular file. */
+char       *gcert_settings_get_program    (GCertSettings  *self,
+                                           const char     *key,
+                                           gboolean        required,
+                                           GError        **error);
+/* A command line, split as a shell would but never run by one. Its
+ * program must exist: an absolute path, a path relative to the base dir,
+ * or a name found in PATH; argv[0] is replaced by the full path. */
+GStrv       gcert_settings_get_command    (GCertSettings  *self,
+                                           const char     *key,
+                                           gboolean        required,
+                                           GError        **error);
+
+/**
+ * GCertSettingsUrlFlags:
+ * @GCERT_SETTINGS_URL_FLAGS_NONE: http:// or https://, with a host, without
+ *   user information, a query or a fragment
+ * @GCERT_SETTINGS_URL_FLAGS_HTTPS_UNLESS_LOOPBACK: http:// only to this
+ *   machine (localhost or a loopback address), for URLs that credentials
+ *   travel to
+ * @GCERT_SETTINGS_URL_FLAGS_ALLOW_USERINFO: user information is allowed
+ */
+typedef enum {
+  GCERT_SETTINGS_URL_FLAGS_NONE                  = 0,
+  GCERT_SETTINGS_URL_FLAGS_HTTPS_UNLESS_LOOPBACK = 1 << 0,
+  GCERT_SETTINGS_URL_FLAGS_ALLOW_USERINFO        = 1 << 1,
+} GCertSettingsUrlFlags;
+
+/* The base URL of an API, checked as @flags say, without its trailing
+ * slashes, so that paths starting with '/' can be appended. */
+char       *gcert_settings_get_url        (GCertSettings          *self,
+                                           const char             *key,
+                                           gboolean                required,
+                                           GCertSettingsUrlFlags   flags,
+                                           GError                **error);
+/* Whether @url names localhost or a loopback address. */
+gboolean    gcert_settings_url_is_loopback (const char            *url);
+
 /* Sets a GCERT_ERROR_CONFIG error prefixed with gcert_settings_describe(). */
 void        gcert_settings_set_error      (GCertSettings  *self,
                                            GError        **error,

@@ -9,6 +9,7 @@
 #include "gcert-csr.h"
 #include "gcert-certificate.h"
 #include "gcert-fileutil.h"
+#include "gcert-subprocess.h"
 #include "gcert-settings.h"
 #include "gcert-config.h"
 #include "gcert-store.h"
