@@ -256,6 +256,10 @@ test_deploy_retry (Fixture       *f,
   g_assert_true (g_file_test (live_key, G_FILE_TEST_EXISTS));
   /* the first deployment failed: no new files stay behind */
   g_assert_false (g_file_test (target_key, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&run, gcert_test_run_free);
+  run = gcert_test_run_ctl (f->config, "show", "web");
+  gcert_test_assert_exit (run, 0);
+  g_assert_nonnull (strstr (run->out, "web: version 1 failed: "));
 
   /* fixed: the next run deploys the same version, no new certificate */
   write_file (flag, "", 0600);
@@ -273,6 +277,11 @@ test_deploy_retry (Fixture       *f,
 
     g_assert_cmpstr (a, ==, b);
   }
+  g_clear_pointer (&run, gcert_test_run_free);
+  run = gcert_test_run_ctl (f->config, "show", "web");
+  gcert_test_assert_exit (run, 0);
+  g_assert_nonnull (strstr (run->out, "Deployed:"));
+  g_assert_nonnull (strstr (run->out, "web: version 1\n"));
 
   /* nothing pending: a plain run does nothing; deploy pushes again */
   g_clear_pointer (&run, gcert_test_run_free);

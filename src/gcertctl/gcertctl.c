@@ -726,6 +726,27 @@ cmd_show (Ctl   *ctl,
              member_string (object, "last-result") ?: "-");
     if (member_string (object, "last-error") != NULL)
       g_print ("%-14s %s\n", _("Last error:"), member_string (object, "last-error"));
+    if (json_object_has_member (object, "deploy"))
+      {
+        JsonArray *deploy = json_object_get_array_member (object, "deploy");
+
+        for (guint i = 0; i < json_array_get_length (deploy); i++)
+          {
+            JsonObject *entry = json_array_get_object_element (deploy, i);
+            const char *target = member_string (entry, "target");
+            gint64 version = json_object_get_int_member (entry, "version");
+            g_autofree char *line = NULL;
+
+            if (version == 0)
+              line = g_strdup_printf (_("%s: not deployed yet"), target);
+            else if (json_object_get_boolean_member (entry, "success"))
+              line = g_strdup_printf (_("%s: version %" G_GINT64_FORMAT), target, version);
+            else
+              line = g_strdup_printf (_("%s: version %" G_GINT64_FORMAT " failed: %s"), target,
+                                      version, member_string (entry, "error") ?: "?");
+            g_print ("%-14s %s\n", i == 0 ? _("Deployed:") : "", line);
+          }
+      }
     if (files != NULL)
       {
         g_print ("%-14s %s\n", _("Private key:"), member_string (files, "privkey"));

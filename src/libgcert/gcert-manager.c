@@ -1229,6 +1229,51 @@ add_strv (JsonBuilder        *builder,
   json_builder_end_array (builder);
 }
 
+/* "deploy": one object per target of the configuration (and any target
+ * deployed to before): target, version, success, error, time; a target
+ * never deployed to has version 0 */
+static void
+add_deployments (GCertManager                 *self,
+                 JsonBuilder                  *builder,
+                 const char                   *name,
+                 const GCertCertificateConfig *cert)
+{
+  g_autoptr(GHashTable) records = gcert_store_load_deploy_records (self->store, name, NULL);
+  g_autoptr(GPtrArray) targets = g_ptr_array_new ();
+
+  for (guint i = 0; cert != NULL && cert->deploy[i] != NULL; i++)
+    g_ptr_array_add (targets, cert->deploy[i]);
+  if (records != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, records);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        if (!g_ptr_array_find_with_equal_func (targets, key, g_str_equal, NULL))
+          g_ptr_array_add (targets, key);
+    }
+
+  json_builder_set_member_name (builder, "deploy");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const char *target = g_ptr_array_index (targets, i);
+      GCertDeployRecord *record = records ? g_hash_table_lookup (records, target) : NULL;
+
+      json_builder_begin_object (builder);
+      add_string (builder, "target", target);
+      json_builder_set_member_name (builder, "version");
+      json_builder_add_int_value (builder, record ? record->version : 0);
+      json_builder_set_member_name (builder, "success");
+      json_builder_add_boolean_value (builder, record ? record->success : FALSE);
+      add_string (builder, "error", record ? record->error : NULL);
+      add_time (builder, "time", record ? record->time : NULL);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
 JsonNode *
 gcert_manager_describe (GCertManager  *self,
                         const char    *name,
@@ -1341,6 +1386,7 @@ gcert_manager_describe (GCertManager  *self,
   add_string (builder, "last-error", record ? record->error : NULL);
   json_builder_set_member_name (builder, "failures");
   json_builder_add_int_value (builder, record ? record->failures : 0);
+  add_deployments (self, builder, name, cert);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
