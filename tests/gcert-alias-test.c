@@ -36,17 +36,6 @@ static const char * const records[] = {
 };
 
 static void
-write_file (const char *path,
-            const char *text,
-            int         mode)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, mode, &error);
-  g_assert_no_error (error);
-}
-
-static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
@@ -58,7 +47,7 @@ fixture_setup (Fixture       *f,
   f->state = g_build_filename (f->dir, "state", NULL);
   f->config = g_build_filename (f->dir, "gcert.conf", NULL);
   secret = g_build_filename (f->dir, "alias.secret", NULL);
-  write_file (secret, KEY_SECRET "\n", 0600);
+  gcert_test_write_file (secret, KEY_SECRET "\n", 0600);
 
   extra = g_strdup_printf ("[dns main]\n"
                            "plugin = powerdns\n"
@@ -93,7 +82,7 @@ fixture_setup (Fixture       *f,
                            "challenge-alias = alias.test\n",
                            pdns->api_url, pdns->api_key_file, pdns->server, secret);
   text = gcert_test_pebble_config (pebble, f->state, extra);
-  write_file (f->config, text, 0600);
+  gcert_test_write_file (f->config, text, 0600);
 }
 
 static void
@@ -299,7 +288,6 @@ main (int    argc,
       char **argv)
 {
   g_autoptr(GError) error = NULL;
-  GCertTestPebbleOptions options = GCERT_TEST_PEBBLE_OPTIONS_INIT;
   int status;
 
   g_test_init (&argc, &argv, NULL);
@@ -311,12 +299,7 @@ main (int    argc,
   g_assert_no_error (error);
 
   /* every authorization answered through the DNS, none reused */
-  options.authz_reuse = 0;
-  options.dns_server = pdns->server;
-  pebble = gcert_test_pebble_start (&options, &error);
-  g_assert_no_error (error);
-  pebble_root = gcert_test_pebble_get_root (pebble, &error);
-  g_assert_no_error (error);
+  pebble = gcert_test_start_pebble (pdns->server, &pebble_root);
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)

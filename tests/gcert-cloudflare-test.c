@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
@@ -26,7 +25,7 @@ typedef struct {
   char                *zone_id;      /* example.com */
   char                *token;        /* every zone, Zone:Read + DNS:Edit */
   char                *token_path;
-  GPtrArray           *secrets;      /* every token of the test */
+  GPtrArray           *secrets;      /* every token of the test, NULL-terminated */
 } Fixture;
 
 static char *
@@ -35,15 +34,9 @@ write_token (Fixture    *fixture,
              const char *token,
              int         mode)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (fixture->dir, file, NULL);
   g_autofree char *text = g_strconcat (token, "\n", NULL);
 
-  g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE, mode, &error);
-  g_assert_no_error (error);
-  /* the mode is exact whatever the umask */
-  g_assert_cmpint (g_chmod (path, mode), ==, 0);
-  return g_steal_pointer (&path);
+  return gcert_test_write_file_in (fixture->dir, file, text, mode);
 }
 
 /* A token known to the fake, and remembered as a secret to look for. */
@@ -68,7 +61,7 @@ fixture_setup (Fixture       *fixture,
 
   fixture->dir = gcert_test_mkdtemp ("gcert-cloudflare-test");
   fixture->config_path = g_build_filename (fixture->dir, "gcert.conf", NULL);
-  fixture->secrets = g_ptr_array_new_with_free_func (g_free);
+  fixture->secrets = g_ptr_array_new_null_terminated (4, g_free, TRUE);
   fixture->cf = gcert_test_cloudflare_start (NULL, &error);
   g_assert_no_error (error);
   fixture->zone_id = gcert_test_cloudflare_add_zone (fixture->cf, "example.com");
@@ -97,14 +90,7 @@ static void
 assert_no_secret (Fixture    *fixture,
                   const char *text)
 {
-  for (guint i = 0; i < fixture->secrets->len; i++)
-    {
-      const char *secret = g_ptr_array_index (fixture->secrets, i);
-
-      if (text != NULL && strstr (text, secret) != NULL)
-        g_test_message ("a token shows in:\n%s", text);
-      g_assert_true (text == NULL || strstr (text, secret) == NULL);
-    }
+  gcert_test_assert_no_secrets (text, (const char * const *) fixture->secrets->pdata, 0);
 }
 
 static void
@@ -118,27 +104,7 @@ assert_error (Fixture    *fixture,
   g_assert_error (error, GCERT_ERROR, code);
   assert_no_secret (fixture, error->message);
   if (detail != NULL)
-    {
-      if (strstr (error->message, detail) == NULL)
-        g_test_message ("“%s” not found in the error", detail);
-      g_assert_nonnull (strstr (error->message, detail));
-    }
-}
-
-static GCertDnsProvider *
-load_provider (Fixture     *fixture,
-               const char  *text,
-               GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GCertConfig) config = NULL;
-  g_autoptr(GCertSettings) settings = NULL;
-
-  config = gcert_config_load_from_data (text, fixture->config_path, &local_error);
-  g_assert_no_error (local_error);
-  settings = gcert_config_get_dns_settings (config, "test");
-  g_assert_nonnull (settings);
-  return gcert_plugins_new_dns_provider (settings, error);
+    gcert_test_assert_contains (error->message, detail);
 }
 
 /* "[dns test]" with the plugin, the fake's URL, @token_line (NULL: the
@@ -165,39 +131,9 @@ new_provider (Fixture    *fixture,
               const char *token_line,
               const char *extra)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *text = config_text (fixture, token_line, extra);
-  GCertDnsProvider *provider = load_provider (fixture, text, &error);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (provider);
-  return provider;
-}
-
-static gboolean
-create_record (GCertDnsProvider  *provider,
-               const char        *fqdn,
-               const char        *value,
-               GError           **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  gcert_dns_provider_create_record_async (provider, fqdn, value, NULL, gcert_test_result_cb,
-                                          &result);
-  return gcert_dns_provider_create_record_finish (provider, gcert_test_wait_for (&result), error);
-}
-
-static gboolean
-remove_record (GCertDnsProvider  *provider,
-               const char        *fqdn,
-               const char        *value,
-               GError           **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  gcert_dns_provider_remove_record_async (provider, fqdn, value, NULL, gcert_test_result_cb,
-                                          &result);
-  return gcert_dns_provider_remove_record_finish (provider, gcert_test_wait_for (&result), error);
+  return gcert_test_load_dns_provider_ok (fixture->config_path, text, "test");
 }
 
 static void
@@ -531,21 +467,21 @@ test_concurrent (Fixture       *fixture,
   gcert_test_cloudflare_clear_request_log (fixture->cf);
 
   /* exactly the remembered id goes, with one request */
-  g_assert_true (remove_record (provider, FQDN, "value-1", &error));
+  g_assert_true (gcert_test_remove_record (provider, FQDN, "value-1", NULL, &error));
   g_assert_no_error (error);
   assert_txt (fixture, NAME, one);
   dump_log (fixture);
   g_assert_cmpuint (gcert_test_cloudflare_get_request_count (fixture->cf), ==, 1);
   g_assert_cmpuint (count_requests (fixture, delete_first), ==, 1);
 
-  g_assert_true (remove_record (provider, FQDN, "value-2", &error));
+  g_assert_true (gcert_test_remove_record (provider, FQDN, "value-2", NULL, &error));
   g_assert_no_error (error);
   assert_txt (fixture, NAME, foreign);
   g_assert_cmpuint (count_requests (fixture, delete_second), ==, 1);
   g_assert_cmpuint (count_requests (fixture, "DELETE"), ==, 2);
 
   /* once more: already gone is success, and the foreign record stays */
-  g_assert_true (remove_record (provider, FQDN, "value-2", &error));
+  g_assert_true (gcert_test_remove_record (provider, FQDN, "value-2", NULL, &error));
   g_assert_no_error (error);
   assert_txt (fixture, NAME, foreign);
   g_assert_cmpuint (count_requests (fixture, "DELETE"), ==, 2);
@@ -567,7 +503,7 @@ test_remove_by_lookup (Fixture       *fixture,
   const char *foreign[] = { "someone-else", NULL };
 
   g_free (gcert_test_cloudflare_add_txt (fixture->cf, fixture->zone_id, NAME, "someone-else"));
-  g_assert_true (create_record (first, FQDN, "ours", &error));
+  g_assert_true (gcert_test_create_record (first, FQDN, "ours", NULL, &error));
   g_assert_no_error (error);
   assert_txt (fixture, NAME, both);
   ours = gcert_test_cloudflare_get_txt_id (fixture->cf, NAME, "ours");
@@ -577,7 +513,7 @@ test_remove_by_lookup (Fixture       *fixture,
 
   gcert_test_cloudflare_clear_request_log (fixture->cf);
   second = new_provider (fixture, NULL, NULL);
-  g_assert_true (remove_record (second, FQDN, "ours", &error));
+  g_assert_true (gcert_test_remove_record (second, FQDN, "ours", NULL, &error));
   g_assert_no_error (error);
   dump_log (fixture);
   assert_txt (fixture, NAME, foreign);
@@ -587,7 +523,7 @@ test_remove_by_lookup (Fixture       *fixture,
   g_assert_cmpuint (count_requests (fixture, delete), ==, 1);
 
   /* a value that is not there: nothing is deleted */
-  g_assert_true (remove_record (second, FQDN, "never-created", &error));
+  g_assert_true (gcert_test_remove_record (second, FQDN, "never-created", NULL, &error));
   g_assert_no_error (error);
   assert_txt (fixture, NAME, foreign);
   g_assert_cmpuint (count_requests (fixture, "DELETE"), ==, 1);
@@ -624,11 +560,13 @@ test_pagination (Fixture       *fixture,
     }
 
   provider = new_provider (fixture, NULL, NULL);
-  g_assert_true (create_record (provider, FQDN, "ours", &error));
+  g_assert_true (gcert_test_create_record (provider, FQDN, "ours", NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (create_record (provider, "_acme-challenge.deep.example.com.", "deep", &error));
+  g_assert_true (gcert_test_create_record (provider, "_acme-challenge.deep.example.com.", "deep",
+                                           NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (create_record (provider, "_acme-challenge.www.example.com.", "www", &error));
+  g_assert_true (gcert_test_create_record (provider, "_acme-challenge.www.example.com.", "www",
+                                           NULL, &error));
   g_assert_no_error (error);
   dump_log (fixture);
   /* the longest name that is a zone wins, and each name is asked once */
@@ -646,7 +584,7 @@ test_pagination (Fixture       *fixture,
   delete = g_strdup_printf ("DELETE /client/v4/zones/%s/dns_records/%s", fixture->zone_id, ours);
   gcert_test_cloudflare_clear_request_log (fixture->cf);
   fresh = new_provider (fixture, NULL, NULL);
-  g_assert_true (remove_record (fresh, FQDN, "ours", &error));
+  g_assert_true (gcert_test_remove_record (fresh, FQDN, "ours", NULL, &error));
   g_assert_no_error (error);
   dump_log (fixture);
   g_assert_true (log_contains (fixture, "page=2"));
@@ -664,10 +602,10 @@ test_pagination (Fixture       *fixture,
   g_free (delete);
   delete = g_strdup_printf ("DELETE /client/v4/zones/%s/dns_records/%s", fixture->zone_id, ours);
   gcert_test_cloudflare_clear_request_log (fixture->cf);
-  g_assert_true (create_record (fresh, FQDN, "again", &error));
+  g_assert_true (gcert_test_create_record (fresh, FQDN, "again", NULL, &error));
   g_assert_no_error (error);
   g_assert_true (log_contains (fixture, "page=2"));
-  g_assert_true (remove_record (fresh, FQDN, "again", &error));
+  g_assert_true (gcert_test_remove_record (fresh, FQDN, "again", NULL, &error));
   g_assert_no_error (error);
   dump_log (fixture);
   g_assert_cmpuint (count_requests (fixture, delete), ==, 1);
@@ -690,7 +628,7 @@ test_zone_id (Fixture       *fixture,
 
   /* without zone-id, the token cannot list zones */
   provider = new_provider (fixture, token_line, NULL);
-  g_assert_false (create_record (provider, FQDN, "v", &error));
+  g_assert_false (gcert_test_create_record (provider, FQDN, "v", NULL, &error));
   assert_error (fixture, error, GCERT_ERROR_PERMISSION_DENIED, "Zone:Read");
   g_assert_nonnull (strstr (error->message, "zone-id"));
   g_assert_nonnull (strstr (error->message, path));
@@ -701,14 +639,14 @@ test_zone_id (Fixture       *fixture,
 
   gcert_test_cloudflare_clear_request_log (fixture->cf);
   provider = new_provider (fixture, token_line, zone_line);
-  g_assert_true (create_record (provider, FQDN, "v", &error));
+  g_assert_true (gcert_test_create_record (provider, FQDN, "v", NULL, &error));
   g_assert_no_error (error);
   assert_txt (fixture, NAME, expected);
   g_clear_object (&provider);
 
   /* removal by lookup works with the zone's id too */
   provider = new_provider (fixture, token_line, zone_line);
-  g_assert_true (remove_record (provider, FQDN, "v", &error));
+  g_assert_true (gcert_test_remove_record (provider, FQDN, "v", NULL, &error));
   g_assert_no_error (error);
   assert_txt (fixture, NAME, NULL);
   dump_log (fixture);
@@ -732,13 +670,13 @@ test_zone_token (Fixture       *fixture,
   /* neither token alone could do it: the read-only one finds the zone,
    * the other edits */
   provider = new_provider (fixture, token_line, zone_line);
-  g_assert_true (create_record (provider, FQDN, "v", &error));
+  g_assert_true (gcert_test_create_record (provider, FQDN, "v", NULL, &error));
   g_assert_no_error (error);
   assert_txt (fixture, NAME, expected);
   g_clear_object (&provider);
 
   provider = new_provider (fixture, token_line, zone_line);
-  g_assert_true (remove_record (provider, FQDN, "v", &error));
+  g_assert_true (gcert_test_remove_record (provider, FQDN, "v", NULL, &error));
   g_assert_no_error (error);
   assert_txt (fixture, NAME, NULL);
   dump_log (fixture);
@@ -752,7 +690,7 @@ test_zone_token (Fixture       *fixture,
   token_line = g_strdup_printf ("token-file = %s\n", read_path);
   zone_line = g_strdup_printf ("zone-token-file = %s\n", edit_path);
   provider = new_provider (fixture, token_line, NULL);
-  g_assert_false (create_record (provider, FQDN, "v", &error));
+  g_assert_false (gcert_test_create_record (provider, FQDN, "v", NULL, &error));
   assert_error (fixture, error, GCERT_ERROR_PERMISSION_DENIED, "DNS:Edit on zone example.com");
   g_assert_nonnull (strstr (error->message, read_path));
 }
@@ -768,12 +706,12 @@ test_env_token (Fixture       *fixture,
 
   g_setenv ("CF_Token", fixture->token, TRUE);
   provider = new_provider (fixture, "", "ttl = 1\n");
-  g_assert_true (create_record (provider, FQDN, "from-env", &error));
+  g_assert_true (gcert_test_create_record (provider, FQDN, "from-env", NULL, &error));
   g_assert_no_error (error);
   assert_txt (fixture, NAME, expected);
   /* automatic */
   g_assert_cmpuint (gcert_test_cloudflare_get_txt_ttl (fixture->cf, NAME, "from-env"), ==, 1);
-  g_assert_true (remove_record (provider, FQDN, "from-env", &error));
+  g_assert_true (gcert_test_remove_record (provider, FQDN, "from-env", NULL, &error));
   g_assert_no_error (error);
   assert_txt (fixture, NAME, NULL);
   g_clear_object (&provider);
@@ -781,7 +719,7 @@ test_env_token (Fixture       *fixture,
   /* token-file wins over the environment */
   g_setenv ("CF_Token", "not-a-token-at-all", TRUE);
   provider = new_provider (fixture, NULL, "ttl = 2m\n");
-  g_assert_true (create_record (provider, FQDN, "from-file", &error));
+  g_assert_true (gcert_test_create_record (provider, FQDN, "from-file", NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (gcert_test_cloudflare_get_txt_ttl (fixture->cf, NAME, "from-file"), ==, 120);
   g_clear_object (&provider);
@@ -790,7 +728,7 @@ test_env_token (Fixture       *fixture,
   g_ptr_array_add (fixture->secrets, g_strdup ("NotKnownToTheAPI0123456789abcdefghijklmn"));
   g_setenv ("CF_Token", "NotKnownToTheAPI0123456789abcdefghijklmn", TRUE);
   provider = new_provider (fixture, "", NULL);
-  g_assert_false (create_record (provider, FQDN, "v", &error));
+  g_assert_false (gcert_test_create_record (provider, FQDN, "v", NULL, &error));
   assert_error (fixture, error, GCERT_ERROR_PERMISSION_DENIED, "CF_Token");
   g_assert_null (strstr (error->message, "NotKnownToTheAPI"));
   g_clear_error (&error);
@@ -798,17 +736,11 @@ test_env_token (Fixture       *fixture,
 
   g_unsetenv ("CF_Token");
   text = config_text (fixture, "", NULL);
-  provider = load_provider (fixture, text, &error);
+  provider = gcert_test_load_dns_provider (fixture->config_path, text, "test", &error);
   g_assert_null (provider);
   assert_error (fixture, error, GCERT_ERROR_CONFIG, "token-file");
   g_assert_nonnull (strstr (error->message, "CF_Token"));
   g_assert_nonnull (strstr (error->message, "[dns test]"));
-}
-
-static void
-cancel_cb (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
 }
 
 static void
@@ -818,21 +750,20 @@ test_rate_limited (Fixture       *fixture,
   g_autoptr(GCertDnsProvider) provider = new_provider (fixture, NULL, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GAsyncResult) result = NULL;
   const char *expected[] = { "v", NULL };
   gint64 start;
 
   /* two 429s, then the answer: the waits follow Retry-After */
   gcert_test_cloudflare_inject_faults (fixture->cf, GCERT_TEST_CLOUDFLARE_FAULT_RATE_LIMIT, 2);
   start = g_get_monotonic_time ();
-  g_assert_true (create_record (provider, FQDN, "v", &error));
+  g_assert_true (gcert_test_create_record (provider, FQDN, "v", NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 2 * G_USEC_PER_SEC - 100000);
   assert_txt (fixture, NAME, expected);
 
   /* three in a row: given up */
   gcert_test_cloudflare_inject_faults (fixture->cf, GCERT_TEST_CLOUDFLARE_FAULT_RATE_LIMIT, 3);
-  g_assert_false (remove_record (provider, FQDN, "v", &error));
+  g_assert_false (gcert_test_remove_record (provider, FQDN, "v", NULL, &error));
   assert_error (fixture, error, GCERT_ERROR_RATE_LIMITED, "429");
   g_assert_nonnull (strstr (error->message, gcert_test_cloudflare_get_api_url (fixture->cf)));
   g_clear_error (&error);
@@ -840,19 +771,16 @@ test_rate_limited (Fixture       *fixture,
 
   /* a wait is cancellable */
   gcert_test_cloudflare_inject_faults (fixture->cf, GCERT_TEST_CLOUDFLARE_FAULT_RATE_LIMIT, 1);
-  g_timeout_add_once (200, cancel_cb, cancellable);
+  gcert_test_cancel_after (cancellable, 200);
   start = g_get_monotonic_time ();
-  gcert_dns_provider_remove_record_async (provider, FQDN, "v", cancellable, gcert_test_result_cb,
-                                          &result);
-  g_assert_false (gcert_dns_provider_remove_record_finish (provider, gcert_test_wait_for (&result),
-                                                          &error));
+  g_assert_false (gcert_test_remove_record (provider, FQDN, "v", cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC * 9 / 10);
   g_clear_error (&error);
 
   /* and afterwards all is well */
   gcert_test_cloudflare_inject_faults (fixture->cf, GCERT_TEST_CLOUDFLARE_FAULT_RATE_LIMIT, 0);
-  g_assert_true (remove_record (provider, FQDN, "v", &error));
+  g_assert_true (gcert_test_remove_record (provider, FQDN, "v", NULL, &error));
   g_assert_no_error (error);
   assert_txt (fixture, NAME, NULL);
 }
@@ -868,19 +796,19 @@ test_server_error (Fixture       *fixture,
 
   /* twice, then the answer */
   gcert_test_cloudflare_inject_faults (fixture->cf, GCERT_TEST_CLOUDFLARE_FAULT_SERVER_ERROR, 2);
-  g_assert_true (create_record (provider, FQDN, "v", &error));
+  g_assert_true (gcert_test_create_record (provider, FQDN, "v", NULL, &error));
   g_assert_no_error (error);
   assert_txt (fixture, NAME, expected);
 
   gcert_test_cloudflare_inject_faults (fixture->cf, GCERT_TEST_CLOUDFLARE_FAULT_BAD_GATEWAY, 2);
-  g_assert_true (remove_record (provider, FQDN, "v", &error));
+  g_assert_true (gcert_test_remove_record (provider, FQDN, "v", NULL, &error));
   g_assert_no_error (error);
   assert_txt (fixture, NAME, NULL);
 
   /* for ever: three tries, then a clear error */
   gcert_test_cloudflare_inject_faults (fixture->cf, GCERT_TEST_CLOUDFLARE_FAULT_SERVER_ERROR, 1000);
   before = gcert_test_cloudflare_get_request_count (fixture->cf);
-  g_assert_false (create_record (provider, FQDN, "v", &error));
+  g_assert_false (gcert_test_create_record (provider, FQDN, "v", NULL, &error));
   assert_error (fixture, error, GCERT_ERROR_NETWORK, "HTTP 500");
   g_assert_nonnull (strstr (error->message, FQDN));
   g_assert_nonnull (strstr (error->message, gcert_test_cloudflare_get_api_url (fixture->cf)));
@@ -909,7 +837,7 @@ test_bad_token (Fixture       *fixture,
   unknown_path = write_token (fixture, "unknown.token", unknown, 0600);
   unknown_line = g_strdup_printf ("token-file = %s\n", unknown_path);
   provider = new_provider (fixture, unknown_line, NULL);
-  g_assert_false (create_record (provider, FQDN, "v", &error));
+  g_assert_false (gcert_test_create_record (provider, FQDN, "v", NULL, &error));
   assert_error (fixture, error, GCERT_ERROR_PERMISSION_DENIED, "Zone:Read");
   g_assert_nonnull (strstr (error->message, unknown_path));
   g_assert_nonnull (strstr (error->message, "Authentication error"));
@@ -918,7 +846,7 @@ test_bad_token (Fixture       *fixture,
 
   /* the API refuses its format: 6003 and 6111 */
   provider = new_provider (fixture, short_line, NULL);
-  g_assert_false (create_record (provider, FQDN, "v", &error));
+  g_assert_false (gcert_test_create_record (provider, FQDN, "v", NULL, &error));
   assert_error (fixture, error, GCERT_ERROR_PERMISSION_DENIED, "6003");
   g_assert_nonnull (strstr (error->message, "6111"));
   g_assert_null (strstr (error->message, "abc123"));
@@ -927,12 +855,12 @@ test_bad_token (Fixture       *fixture,
 
   /* it may read zones but not edit records */
   provider = new_provider (fixture, read_line, NULL);
-  g_assert_false (create_record (provider, FQDN, "v", &error));
+  g_assert_false (gcert_test_create_record (provider, FQDN, "v", NULL, &error));
   assert_error (fixture, error, GCERT_ERROR_PERMISSION_DENIED, "DNS:Edit on zone example.com");
   g_assert_nonnull (strstr (error->message, read_path));
   g_assert_nonnull (strstr (error->message, FQDN));
   g_clear_error (&error);
-  g_assert_false (remove_record (provider, FQDN, "v", &error));
+  g_assert_false (gcert_test_remove_record (provider, FQDN, "v", NULL, &error));
   assert_error (fixture, error, GCERT_ERROR_PERMISSION_DENIED, "DNS:Edit on zone example.com");
   assert_txt (fixture, NAME, NULL);
 }
@@ -945,7 +873,8 @@ test_unknown_zone (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autofree char *zone_line = NULL;
 
-  g_assert_false (create_record (provider, "_acme-challenge.www.example.org.", "v", &error));
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.www.example.org.", "v", NULL,
+                                            &error));
   assert_error (fixture, error, GCERT_ERROR_NOT_FOUND, "www.example.org, example.org");
   g_assert_nonnull (strstr (error->message, "_acme-challenge.www.example.org."));
   g_assert_nonnull (strstr (error->message, gcert_test_cloudflare_get_api_url (fixture->cf)));
@@ -955,7 +884,7 @@ test_unknown_zone (Fixture       *fixture,
   /* a zone-id that the API does not know */
   zone_line = g_strdup_printf ("zone-id = %s\n", "0123456789abcdef0123456789abcdef");
   provider = new_provider (fixture, NULL, zone_line);
-  g_assert_false (create_record (provider, FQDN, "v", &error));
+  g_assert_false (gcert_test_create_record (provider, FQDN, "v", NULL, &error));
   assert_error (fixture, error, GCERT_ERROR_NOT_FOUND, "7003");
   g_assert_nonnull (strstr (error->message, "zone-id"));
 }
@@ -974,7 +903,7 @@ assert_bad_config (Fixture    *fixture,
   g_autofree char *where = g_strdup_printf ("%s:", fixture->config_path);
   g_autofree char *group_key = g_strdup_printf ("[dns test] %s", key);
 
-  provider = load_provider (fixture, text, &error);
+  provider = gcert_test_load_dns_provider (fixture->config_path, text, "test", &error);
   g_assert_null (provider);
   assert_error (fixture, error, code, detail);
   g_assert_true (g_str_has_prefix (error->message, where));
@@ -1016,7 +945,7 @@ test_config (Fixture       *fixture,
                                              fixture->token_path);
     g_autoptr(GError) error = NULL;
 
-    provider = load_provider (fixture, text, &error);
+    provider = gcert_test_load_dns_provider (fixture->config_path, text, "test", &error);
     g_assert_null (provider);
     assert_error (fixture, error, GCERT_ERROR_CONFIG, "[dns test] api-url");
     g_assert_nonnull (strstr (error->message, "https://"));
@@ -1028,7 +957,7 @@ test_config (Fixture       *fixture,
                                              fixture->token_path);
     g_autoptr(GError) error = NULL;
 
-    provider = load_provider (fixture, text, &error);
+    provider = gcert_test_load_dns_provider (fixture->config_path, text, "test", &error);
     g_assert_null (provider);
     assert_error (fixture, error, GCERT_ERROR_CONFIG, "[dns test] api-url");
   }
@@ -1039,7 +968,7 @@ test_config (Fixture       *fixture,
                                              fixture->token_path);
     g_autoptr(GError) error = NULL;
 
-    provider = load_provider (fixture, text, &error);
+    provider = gcert_test_load_dns_provider (fixture->config_path, text, "test", &error);
     g_assert_no_error (error);
     g_assert_cmpstr (G_OBJECT_TYPE_NAME (provider), ==, "GCertCloudflareProvider");
   }
@@ -1054,8 +983,6 @@ test_example_config (Fixture       *fixture,
                                                  "dns-cloudflare.conf", NULL);
   g_autofree char *text = NULL;
   g_autoptr(GString) edited = NULL;
-  g_autoptr(GCertConfig) config = NULL;
-  g_autoptr(GCertSettings) settings = NULL;
   g_autoptr(GCertDnsProvider) provider = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -1064,12 +991,7 @@ test_example_config (Fixture       *fixture,
   edited = g_string_new (text);
   g_assert_cmpuint (g_string_replace (edited, "/etc/gcert/secrets/cloudflare.token",
                                       fixture->token_path, 0), >=, 1);
-  config = gcert_config_load_from_data (edited->str, fixture->config_path, &error);
-  g_assert_no_error (error);
-  settings = gcert_config_get_dns_settings (config, "cf");
-  g_assert_nonnull (settings);
-  provider = gcert_plugins_new_dns_provider (settings, &error);
-  g_assert_no_error (error);
+  provider = gcert_test_load_dns_provider_ok (fixture->config_path, edited->str, "cf");
   g_assert_cmpstr (G_OBJECT_TYPE_NAME (provider), ==, "GCertCloudflareProvider");
 }
 
@@ -1080,13 +1002,13 @@ test_bad_input (Fixture       *fixture,
   g_autoptr(GCertDnsProvider) provider = new_provider (fixture, NULL, NULL);
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (create_record (provider, "com.", "v", &error));
+  g_assert_false (gcert_test_create_record (provider, "com.", "v", NULL, &error));
   assert_error (fixture, error, GCERT_ERROR_INVALID_DATA, "com.");
   g_clear_error (&error);
-  g_assert_false (create_record (provider, "a..example.com.", "v", &error));
+  g_assert_false (gcert_test_create_record (provider, "a..example.com.", "v", NULL, &error));
   assert_error (fixture, error, GCERT_ERROR_INVALID_DATA, NULL);
   g_clear_error (&error);
-  g_assert_false (create_record (provider, "a/b.example.com.", "v", &error));
+  g_assert_false (gcert_test_create_record (provider, "a/b.example.com.", "v", NULL, &error));
   assert_error (fixture, error, GCERT_ERROR_INVALID_DATA, NULL);
   g_assert_cmpuint (gcert_test_cloudflare_get_request_count (fixture->cf), ==, 0);
 }
@@ -1108,74 +1030,6 @@ get_pebble (void)
   return pebble;
 }
 
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_free (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-  g_free (run);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
-
-static char *
-bytes_to_string (GBytes *bytes)
-{
-  gsize size = 0;
-  const char *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
-
-  return size > 0 ? g_strndup (data, size) : g_strdup ("");
-}
-
-/* `gcertctl ARGS…` to its end; the fake keeps answering in its thread */
-static Run *
-run_ctlv (const char * const *args)
-{
-  const char *gcertctl = g_getenv ("GCERTCTL");
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GBytes) out = NULL;
-  g_autoptr(GBytes) err = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *command = NULL;
-  Run *run;
-
-  if (gcertctl == NULL)
-    g_error ("GCERTCTL is not set; run this test with “meson test”");
-  g_ptr_array_add (argv, (char *) gcertctl);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-  command = g_strjoinv (" ", (char **) argv->pdata);
-  g_test_message ("$ %s", command);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_unsetenv (launcher, "GCERT_CA_CERTIFICATES");
-  g_subprocess_launcher_unsetenv (launcher, "GCERT_STATEDIR");
-  g_subprocess_launcher_unsetenv (launcher, "STATE_DIRECTORY");
-  g_subprocess_launcher_unsetenv (launcher, "CF_Token");
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate (process, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-
-  run = g_new0 (Run, 1);
-  run->status = g_subprocess_get_exit_status (process);
-  run->out = bytes_to_string (out);
-  run->err = bytes_to_string (err);
-  g_test_message ("exit status %d\nstdout:\n%s\nstderr:\n%s", run->status, run->out, run->err);
-  return run;
-}
-
-#define run_ctl(...) run_ctlv ((const char * const []) { __VA_ARGS__, NULL })
 
 typedef struct {
   char                *dir;
@@ -1220,34 +1074,17 @@ static void
 e2e_write_config (E2E        *e2e,
                   const char *token)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *token_path = g_build_filename (e2e->dir, "cf.token", NULL);
+  g_autofree char *token_path = gcert_test_write_file_in (e2e->dir, "cf.token", token, 0600);
   g_autofree char *extra = NULL;
   g_autofree char *text = NULL;
 
-  g_file_set_contents_full (token_path, token, -1, G_FILE_SET_CONTENTS_NONE, 0600, &error);
-  g_assert_no_error (error);
   extra = g_strdup_printf ("[dns cf]\n"
                            "plugin = cloudflare\n"
                            "token-file = %s\n"
                            "api-url = %s\n",
                            token_path, gcert_test_cloudflare_get_api_url (e2e->cf));
   text = gcert_test_pebble_config (pebble, e2e->state, extra);
-  g_file_set_contents_full (e2e->config, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, &error);
-  g_assert_no_error (error);
-}
-
-static char *
-read_live (E2E        *e2e,
-           const char *file)
-{
-  g_autofree char *path = g_build_filename (e2e->state, "live", "web", file, NULL);
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
-
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
+  gcert_test_write_file (e2e->config, text, 0600);
 }
 
 static void
@@ -1270,12 +1107,9 @@ test_gcertctl_wildcard (E2E           *e2e,
   g_autofree char *token = gcert_test_cloudflare_make_token ();
   g_autofree char *other_id = NULL;
   g_autofree char *root = NULL;
-  g_autofree char *key_pem = NULL;
-  g_autofree char *chain_pem = NULL;
-  g_autoptr(GCertKey) key = NULL;
   g_autoptr(GCertCertificate) chain = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
   g_auto(GStrv) log = NULL;
   guint posts = 0, deletes = 0;
 
@@ -1284,25 +1118,16 @@ test_gcertctl_wildcard (E2E           *e2e,
   g_free (gcert_test_cloudflare_add_txt (e2e->cf, e2e->zone_id, "www.example.test", "other"));
   e2e_write_config (e2e, token);
 
-  run = run_ctl ("-c", e2e->config, "issue", "-d", "example.test", "-d", "*.example.test",
-                 "--dns", "cf", "--name", "web");
+  run = gcert_test_run_ctl (e2e->config, "issue", "-d", "example.test", "-d", "*.example.test",
+                            "--dns", "cf", "--name", "web");
   g_assert_cmpint (run->status, ==, 0);
-  g_assert_null (strstr (run->out, token));
-  g_assert_null (strstr (run->err, token));
+  gcert_test_assert_no_secret (run->out, token);
+  gcert_test_assert_no_secret (run->err, token);
 
   root = gcert_test_pebble_get_root (pebble, &error);
   g_assert_no_error (error);
-  key_pem = read_live (e2e, "privkey.pem");
-  chain_pem = read_live (e2e, "fullchain.pem");
-  key = gcert_key_new_from_pem (key_pem, -1, &error);
-  g_assert_no_error (error);
-  chain = gcert_certificate_new_from_pem (chain_pem, -1, &error);
-  g_assert_no_error (error);
-  g_assert_true (gcert_certificate_matches_key (chain, key));
-  g_assert_true (gcert_certificate_check_names (chain, names, &error));
-  g_assert_no_error (error);
-  g_assert_true (gcert_certificate_verify_chain (chain, root, &error));
-  g_assert_no_error (error);
+  chain = gcert_test_check_live (e2e->state, "web", names, root);
+  g_assert_nonnull (chain);
 
   /* both challenges went through the API and were cleaned up */
   log = gcert_test_cloudflare_get_request_log (e2e->cf);
@@ -1329,21 +1154,19 @@ check_refused (E2E        *e2e,
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
   const char * const rest[] = { "issue", "-d", "example.test", "-d", "*.example.test",
                                 "--dns", "cf", "--name", "web", NULL };
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
 
-  g_ptr_array_add (args, (char *) "-c");
-  g_ptr_array_add (args, e2e->config);
   if (flag != NULL)
     g_ptr_array_add (args, (char *) flag);
   for (guint i = 0; rest[i] != NULL; i++)
     g_ptr_array_add (args, (char *) rest[i]);
   g_ptr_array_add (args, NULL);
 
-  run = run_ctlv ((const char * const *) args->pdata);
+  run = gcert_test_run_gcertctl (e2e->config, (const char * const *) args->pdata);
   g_assert_cmpint (run->status, !=, 0);
   g_assert_cmpint (run->status, !=, 2);
-  g_assert_null (strstr (run->out, token));
-  g_assert_null (strstr (run->err, token));
+  gcert_test_assert_no_secret (run->out, token);
+  gcert_test_assert_no_secret (run->err, token);
   g_assert_true (strstr (run->out, "DNS:Edit") != NULL || strstr (run->err, "DNS:Edit") != NULL);
   g_assert_false (g_file_test (live, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK));
 }

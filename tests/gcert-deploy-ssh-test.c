@@ -86,57 +86,14 @@ shell_arg (const char *path)
   return g_strjoinv ("\\\\", parts);
 }
 
-static GCertDeployer *
-load_deployer (Fixture     *fixture,
-               const char  *text,
-               GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GCertConfig) config = NULL;
-  g_autoptr(GCertSettings) settings = NULL;
-
-  config = gcert_config_load_from_data (text, fixture->config_path, &local_error);
-  g_assert_no_error (local_error);
-  g_assert_nonnull (config);
-  settings = gcert_config_get_deploy_settings (config, "web1");
-  g_assert_nonnull (settings);
-  return gcert_plugins_new_deployer (settings, error);
-}
-
+/* The deployer of config_for (@fixture, @extra) */
 static GCertDeployer *
 deployer_for (Fixture    *fixture,
               const char *extra)
 {
   g_autofree char *text = config_for (fixture, extra);
-  g_autoptr(GError) error = NULL;
-  GCertDeployer *deployer;
 
-  deployer = load_deployer (fixture, text, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (deployer);
-  return deployer;
-}
-
-static void
-write_bytes (const char *path,
-             const char *data,
-             gssize      length)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents_full (path, data, length, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error);
-  g_assert_no_error (error);
-}
-
-static char *
-read_text (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  g_file_get_contents (path, &contents, NULL, &error);
-  g_assert_no_error (error);
-  return contents;
+  return gcert_test_load_deployer_ok (fixture->config_path, text, "web1");
 }
 
 /* The store files of version @version: their text names the version and
@@ -162,7 +119,7 @@ make_deployment (Fixture    *fixture,
                               kinds[i], version, marker, '\0', kinds[i]);
       length = strlen (text);
       length += 1 + strlen (text + length + 1);
-      write_bytes (paths[i], text, (gssize) length);
+      gcert_test_write_bytes (paths[i], text, (gssize) length, 0600);
     }
   deployment->name = g_strdup ("web");
   deployment->target = g_strdup ("web1");
@@ -177,95 +134,16 @@ make_deployment (Fixture    *fixture,
 }
 
 static void
-progress_cb (const char *message,
-             gpointer    user_data)
-{
-  Fixture *fixture = user_data;
-
-  g_test_message ("progress: %s", message);
-  g_ptr_array_add (fixture->progress, g_strdup (message));
-}
-
-static gboolean
-deploy (Fixture                *fixture,
-        GCertDeployer          *deployer,
-        const GCertDeployment  *deployment,
-        GCancellable           *cancellable,
-        GError                **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  gcert_deployer_deploy_async (deployer, deployment, progress_cb, fixture, cancellable,
-                               gcert_test_result_cb, &result);
-  gcert_test_wait_for (&result);
-  return gcert_deployer_deploy_finish (deployer, result, error);
-}
-
-static void
 deploy_ok (Fixture               *fixture,
            GCertDeployer         *deployer,
            const GCertDeployment *deployment)
 {
   g_autoptr(GError) error = NULL;
-
   gboolean ok;
 
-  ok = deploy (fixture, deployer, deployment, NULL, &error);
+  ok = gcert_test_deploy (deployer, deployment, fixture->progress, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (ok);
-}
-
-/* @path holds exactly the bytes of @source, with @mode */
-static void
-assert_file_equals (const char *path,
-                    const char *source,
-                    guint       mode)
-{
-  g_autofree char *expected = NULL;
-  g_autofree char *actual = NULL;
-  gsize expected_length = 0;
-  gsize actual_length = 0;
-  GStatBuf st;
-
-  g_assert_true (g_file_get_contents (source, &expected, &expected_length, NULL));
-  g_assert_true (g_file_get_contents (path, &actual, &actual_length, NULL));
-  g_assert_cmpmem (actual, actual_length, expected, expected_length);
-  g_assert_cmpint (g_lstat (path, &st), ==, 0);
-  g_assert_true (S_ISREG (st.st_mode));
-  g_assert_cmpuint (st.st_mode & 07777, ==, mode);
-}
-
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-/* The names in @dir, sorted and joined by spaces. */
-static char *
-list_dir (const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  if (handle == NULL)
-    return g_strdup ("(missing)");
-  while ((name = g_dir_read_name (handle)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_names);
-  g_ptr_array_add (names, NULL);
-  return g_strjoinv (" ", (char **) names->pdata);
-}
-
-static void
-assert_dir_lists (const char *dir,
-                  const char *expected)
-{
-  g_autofree char *names = list_dir (dir);
-
-  g_assert_cmpstr (names, ==, expected);
 }
 
 /* The server finishes an aborted run after ssh has gone: wait for it. */
@@ -277,7 +155,7 @@ wait_dir_lists (const char *dir,
 
   while (TRUE)
     {
-      g_autofree char *names = list_dir (dir);
+      g_autofree char *names = gcert_test_list_dir (dir);
 
       if (g_strcmp0 (names, expected) == 0 || g_get_monotonic_time () > deadline)
         {
@@ -299,15 +177,6 @@ count_lines (const char *path)
   for (const char *p = text; *p != '\0'; p++)
     n += *p == '\n';
   return n;
-}
-
-static void
-assert_message_contains (const GError *error,
-                         const char   *part)
-{
-  g_test_message ("error: %s", error->message);
-  if (strstr (error->message, part) == NULL)
-    g_error ("“%s” does not contain “%s”", error->message, part);
 }
 
 /* --- the fixture ---------------------------------------------------------- */
@@ -372,9 +241,9 @@ test_first_deploy (Fixture       *fixture,
   g_assert_cmpint (g_stat (parent, &st), ==, 0);
   g_assert_cmpuint (st.st_mode & 07777, ==, 0755);
 
-  assert_file_equals (key, deployment->key_path, 0600);
-  assert_file_equals (fullchain, deployment->fullchain_path, 0644);
-  assert_dir_lists (fixture->target, "fullchain.pem privkey.pem");
+  gcert_test_assert_same_file (key, deployment->key_path, 0600);
+  gcert_test_assert_same_file (fullchain, deployment->fullchain_path, 0644);
+  gcert_test_assert_dir_lists (fixture->target, "fullchain.pem privkey.pem");
   g_assert_cmpuint (count_lines (reloads), ==, 1);
 
   g_assert_cmpuint (fixture->progress->len, ==, 2);
@@ -422,12 +291,12 @@ test_custom_files (Fixture       *fixture,
       g_autofree char *path = g_build_filename (fixture->target, names[i], NULL);
       GStatBuf st;
 
-      assert_file_equals (path, sources[i], modes[i]);
+      gcert_test_assert_same_file (path, sources[i], modes[i]);
       g_assert_cmpint (g_stat (path, &st), ==, 0);
       g_assert_cmpuint (st.st_uid, ==, daemon_user->pw_uid);
       g_assert_cmpuint (st.st_gid, ==, bin_group->gr_gid);
     }
-  assert_dir_lists (fixture->target, "intermediates.pem leaf.pem site.crt site.key");
+  gcert_test_assert_dir_lists (fixture->target, "intermediates.pem leaf.pem site.crt site.key");
   g_assert_cmpuint (fixture->progress->len, ==, 1);
 }
 
@@ -452,9 +321,9 @@ test_redeploy (Fixture       *fixture,
   g_assert_cmpint (fd, >=, 0);
 
   deploy_ok (fixture, deployer, second);
-  assert_file_equals (key, second->key_path, 0600);
-  assert_file_equals (fullchain, second->fullchain_path, 0644);
-  assert_dir_lists (fixture->target, "fullchain.pem privkey.pem");
+  gcert_test_assert_same_file (key, second->key_path, 0600);
+  gcert_test_assert_same_file (fullchain, second->fullchain_path, 0644);
+  gcert_test_assert_dir_lists (fixture->target, "fullchain.pem privkey.pem");
   g_assert_cmpuint (count_lines (reloads), ==, 2);
 
   /* replaced by a rename, never rewritten in place: a reader of the old
@@ -465,7 +334,7 @@ test_redeploy (Fixture       *fixture,
 
   /* the same files once more is fine too */
   deploy_ok (fixture, deployer, second);
-  assert_file_equals (key, second->key_path, 0600);
+  gcert_test_assert_same_file (key, second->key_path, 0600);
   g_assert_cmpuint (count_lines (reloads), ==, 3);
 }
 
@@ -503,7 +372,7 @@ test_reload_fails (Fixture       *fixture,
   g_assert_cmpuint (count_lines (reloads), ==, 1);
 
   g_ptr_array_set_size (fixture->progress, 0);
-  g_assert_false (deploy (fixture, deployer, second, NULL, &error));
+  g_assert_false (gcert_test_deploy (deployer, second, fixture->progress, NULL, &error));
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
   expected = g_strdup_printf ("reload `%s` on 127.0.0.1 failed (exit 1: nginx: [emerg] bad "
                               "certificate); the previous files were put back and the reload "
@@ -511,10 +380,10 @@ test_reload_fails (Fixture       *fixture,
   g_assert_cmpstr (error->message, ==, expected);
 
   /* byte for byte the first version, with its modes */
-  assert_file_equals (key, first->key_path, 0600);
-  assert_file_equals (fullchain, first->fullchain_path, 0644);
-  assert_file_equals (cert, first->cert_path, 0644);
-  assert_dir_lists (fixture->target, "cert.pem fullchain.pem privkey.pem");
+  gcert_test_assert_same_file (key, first->key_path, 0600);
+  gcert_test_assert_same_file (fullchain, first->fullchain_path, 0644);
+  gcert_test_assert_same_file (cert, first->cert_path, 0644);
+  gcert_test_assert_dir_lists (fixture->target, "cert.pem fullchain.pem privkey.pem");
   /* the second reload ran on the old files and succeeded */
   g_assert_cmpuint (count_lines (reloads), ==, 2);
   g_assert_cmpuint (fixture->progress->len, ==, 4);
@@ -540,11 +409,12 @@ test_first_deploy_reload_fails (Fixture       *fixture,
   extra = g_strdup_printf ("path = %s\nreload = test -e %s || { touch %s; echo no >&2; "
                            "exit 3; }\n", fixture->target, flag_arg, flag_arg);
   deployer = deployer_for (fixture, extra);
-  g_assert_false (deploy (fixture, deployer, deployment, NULL, &error));
+  g_assert_false (gcert_test_deploy (deployer, deployment, fixture->progress, NULL, &error));
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
-  assert_message_contains (error, "on 127.0.0.1 failed (exit 3: no); there were no previous "
-                                  "files: the new ones were removed and the reload succeeded");
-  assert_dir_lists (fixture->target, "");
+  gcert_test_assert_contains (error->message,
+                              "on 127.0.0.1 failed (exit 3: no); there were no previous "
+                              "files: the new ones were removed and the reload succeeded");
+  gcert_test_assert_dir_lists (fixture->target, "");
   g_clear_error (&error);
   g_clear_object (&deployer);
 
@@ -553,10 +423,11 @@ test_first_deploy_reload_fails (Fixture       *fixture,
   g_free (extra);
   extra = g_strdup_printf ("path = %s\nreload = echo broken >&2; false\n", fixture->target);
   deployer = deployer_for (fixture, extra);
-  g_assert_false (deploy (fixture, deployer, deployment, NULL, &error));
+  g_assert_false (gcert_test_deploy (deployer, deployment, fixture->progress, NULL, &error));
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
-  assert_message_contains (error, "(exit 1: broken); there were no previous files: the new ones "
-                                  "were removed, but the reload failed again (exit 1: broken)");
+  gcert_test_assert_contains (error->message,
+                              "(exit 1: broken); there were no previous files: the new ones "
+                              "were removed, but the reload failed again (exit 1: broken)");
   g_assert_false (g_file_test (fixture->target, G_FILE_TEST_EXISTS));
 }
 
@@ -588,19 +459,20 @@ test_reload_timeout (Fixture       *fixture,
                                              sshd->identity_file, sshd->known_hosts_file,
                                              extra);
 
-    deployer = load_deployer (fixture, text, &error);
+    deployer = gcert_test_load_deployer (fixture->config_path, text, "web1", &error);
     g_assert_no_error (error);
   }
   deploy_ok (fixture, deployer, first);
 
   start = g_get_monotonic_time ();
-  g_assert_false (deploy (fixture, deployer, second, NULL, &error));
+  g_assert_false (gcert_test_deploy (deployer, second, fixture->progress, NULL, &error));
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_TIMED_OUT);
-  assert_message_contains (error, "failed (killed after its timeout of 2 s); the previous files "
-                                  "were put back and the reload succeeded");
+  gcert_test_assert_contains (error->message,
+                              "failed (killed after its timeout of 2 s); the previous files "
+                              "were put back and the reload succeeded");
   g_assert_cmpint (g_get_monotonic_time () - start, <, 15 * G_USEC_PER_SEC);
-  assert_file_equals (fullchain, first->fullchain_path, 0644);
-  assert_dir_lists (fixture->target, "fullchain.pem privkey.pem");
+  gcert_test_assert_same_file (fullchain, first->fullchain_path, 0644);
+  gcert_test_assert_dir_lists (fixture->target, "fullchain.pem privkey.pem");
   g_assert_cmpuint (count_lines (reloads), ==, 2);
 }
 
@@ -631,10 +503,10 @@ test_odd_path (Fixture       *fixture,
   deployer = deployer_for (fixture, extra);
   deploy_ok (fixture, deployer, deployment);
 
-  assert_file_equals (key, deployment->key_path, 0600);
-  assert_file_equals (fullchain, deployment->fullchain_path, 0644);
+  gcert_test_assert_same_file (key, deployment->key_path, 0600);
+  gcert_test_assert_same_file (fullchain, deployment->fullchain_path, 0644);
   g_assert_true (g_file_test (marker, G_FILE_TEST_IS_REGULAR));
-  assert_dir_lists (target, "full chain;.pem my key's.pem reloaded");
+  gcert_test_assert_dir_lists (target, "full chain;.pem my key's.pem reloaded");
 }
 
 static void
@@ -650,13 +522,13 @@ test_ssh_config (Fixture       *fixture,
   /* everything from the client config, nothing on the command line */
   extra = g_strdup_printf (CONFIG_HEAD "host = %s\nssh-config = %s\npath = %s\n",
                            GCERT_TEST_SSHD_HOST_ALIAS, sshd->ssh_config_file, fixture->target);
-  deployer = load_deployer (fixture, extra, NULL);
+  deployer = gcert_test_load_deployer (fixture->config_path, extra, "web1", NULL);
   g_assert_nonnull (deployer);
   host_name = gcert_deployer_get_host_name (deployer);
   g_assert_cmpstr (host_name, ==, GCERT_TEST_SSHD_HOST_ALIAS);
 
   deploy_ok (fixture, deployer, deployment);
-  assert_file_equals (key, deployment->key_path, 0600);
+  gcert_test_assert_same_file (key, deployment->key_path, 0600);
   g_assert_true (g_str_has_prefix (g_ptr_array_index (fixture->progress, 0),
                                    GCERT_TEST_SSHD_HOST_ALIAS ": copying 2 files"));
 }
@@ -677,19 +549,19 @@ test_local_paths_with_spaces (Fixture       *fixture,
 
   g_assert_cmpint (g_mkdir_with_parents (odd, 0700), ==, 0);
   g_assert_true (g_file_get_contents (sshd->identity_file, &contents, &length, NULL));
-  write_bytes (identity, contents, (gssize) length);
+  gcert_test_write_bytes (identity, contents, (gssize) length, 0600);
   g_clear_pointer (&contents, g_free);
   g_assert_true (g_file_get_contents (sshd->known_hosts_file, &contents, &length, NULL));
-  write_bytes (known_hosts, contents, (gssize) length);
+  gcert_test_write_bytes (known_hosts, contents, (gssize) length, 0600);
 
   text = g_strdup_printf (CONFIG_HEAD "host = %s\nport = %u\nuser = %s\n"
                           "identity-file = %s\nknown-hosts-file = %s\npath = %s\n",
                           sshd->host, sshd->port, sshd->user, identity, known_hosts,
                           fixture->target);
-  deployer = load_deployer (fixture, text, NULL);
+  deployer = gcert_test_load_deployer (fixture->config_path, text, "web1", NULL);
   g_assert_nonnull (deployer);
   deploy_ok (fixture, deployer, deployment);
-  assert_file_equals (key, deployment->key_path, 0600);
+  gcert_test_assert_same_file (key, deployment->key_path, 0600);
 }
 
 /* --- failures ------------------------------------------------------------- */
@@ -701,17 +573,17 @@ test_unknown_host_key (Fixture       *fixture,
   g_autofree char *empty = g_build_filename (fixture->dir, "empty_known_hosts", NULL);
   g_autofree char *wrong = g_build_filename (fixture->dir, "wrong_known_hosts", NULL);
   g_autofree char *client_pub = g_strconcat (sshd->identity_file, ".pub", NULL);
-  g_autofree char *pub = read_text (client_pub);
+  g_autofree char *pub = gcert_test_read_file (client_pub);
   g_autofree char *line = NULL;
   g_autoptr(GCertDeployment) deployment = make_deployment (fixture, 1, "never");
   const char *files[2];
   g_auto(GStrv) fields = NULL;
 
-  write_bytes (empty, "", 0);
+  gcert_test_write_bytes (empty, "", 0, 0600);
   /* another ed25519 key for the same name and port: a changed host key */
   fields = g_strsplit (pub, " ", 3);
   line = g_strdup_printf ("[%s]:%u %s %s\n", sshd->host, sshd->port, fields[0], fields[1]);
-  write_bytes (wrong, line, -1);
+  gcert_test_write_bytes (wrong, line, -1, 0600);
   files[0] = empty;
   files[1] = wrong;
 
@@ -728,9 +600,9 @@ test_unknown_host_key (Fixture       *fixture,
                               "reload = touch %s\n",
                               sshd->host, sshd->port, sshd->user, sshd->identity_file,
                               files[i], fixture->target, marker_arg);
-      deployer = load_deployer (fixture, text, NULL);
+      deployer = gcert_test_load_deployer (fixture->config_path, text, "web1", NULL);
       g_assert_nonnull (deployer);
-      g_assert_false (deploy (fixture, deployer, deployment, NULL, &error));
+      g_assert_false (gcert_test_deploy (deployer, deployment, fixture->progress, NULL, &error));
       g_assert_error (error, GCERT_ERROR, GCERT_ERROR_PERMISSION_DENIED);
       g_assert_cmpstr (error->message, ==,
                        "ssh 127.0.0.1: connecting: Host key verification failed");
@@ -745,25 +617,13 @@ test_unreachable (Fixture       *fixture,
 {
   g_autoptr(GCertDeployment) deployment = make_deployment (fixture, 1, "never");
   g_autoptr(GSocket) silent = NULL;
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GError) error = NULL;
   guint16 ports[2];
 
   /* nothing listens on the first; the second accepts (in the kernel's
    * backlog) and never says a word */
   ports[0] = gcert_test_find_free_port (FALSE);
-  silent = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                         &error);
-  g_assert_no_error (error);
-  address = g_inet_socket_address_new (loopback, 0);
-  g_assert_true (g_socket_bind (silent, address, TRUE, &error));
-  g_assert_true (g_socket_listen (silent, &error));
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (silent, &error);
-  g_assert_no_error (error);
-  ports[1] = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  silent = gcert_test_listen_loopback (G_SOCKET_TYPE_STREAM, 0, &ports[1]);
 
   for (guint i = 0; i < G_N_ELEMENTS (ports); i++)
     {
@@ -777,10 +637,10 @@ test_unreachable (Fixture       *fixture,
                               "timeout = 2s\n",
                               ports[i], sshd->user, sshd->identity_file,
                               sshd->known_hosts_file, fixture->target);
-      deployer = load_deployer (fixture, text, NULL);
+      deployer = gcert_test_load_deployer (fixture->config_path, text, "web1", NULL);
       g_assert_nonnull (deployer);
       start = g_get_monotonic_time ();
-      g_assert_false (deploy (fixture, deployer, deployment, NULL, &error));
+      g_assert_false (gcert_test_deploy (deployer, deployment, fixture->progress, NULL, &error));
       g_test_message ("took %" G_GINT64_FORMAT " ms", (g_get_monotonic_time () - start) / 1000);
       g_assert_cmpint (g_get_monotonic_time () - start, <, 6 * G_USEC_PER_SEC);
       if (i == 0)
@@ -793,8 +653,8 @@ test_unreachable (Fixture       *fixture,
       else
         {
           g_assert_error (error, GCERT_ERROR, GCERT_ERROR_TIMED_OUT);
-          assert_message_contains (error, "ssh 127.0.0.1: connecting: ");
-          assert_message_contains (error, "timed out");
+          gcert_test_assert_contains (error->message, "ssh 127.0.0.1: connecting: ");
+          gcert_test_assert_contains (error->message, "timed out");
         }
       g_assert_false (g_file_test (fixture->target, G_FILE_TEST_EXISTS));
       g_clear_error (&error);
@@ -818,43 +678,43 @@ test_refusals (Fixture       *fixture,
   deploy_ok (fixture, deployer, first);
 
   /* a symlinked key is never followed nor replaced */
-  write_bytes (elsewhere, "precious", -1);
+  gcert_test_write_bytes (elsewhere, "precious", -1, 0600);
   g_assert_cmpint (g_unlink (key), ==, 0);
   g_assert_cmpint (symlink (elsewhere, key), ==, 0);
-  g_assert_false (deploy (fixture, deployer, second, NULL, &error));
+  g_assert_false (gcert_test_deploy (deployer, second, fixture->progress, NULL, &error));
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
   expected = g_strdup_printf ("ssh 127.0.0.1: %s is a symbolic link", key);
   g_assert_cmpstr (error->message, ==, expected);
   g_clear_error (&error);
   g_clear_pointer (&expected, g_free);
   {
-    g_autofree char *text = read_text (elsewhere);
+    g_autofree char *text = gcert_test_read_file (elsewhere);
 
     g_assert_cmpstr (text, ==, "precious");
   }
-  assert_file_equals (fullchain, first->fullchain_path, 0644);
-  assert_dir_lists (fixture->target, "fullchain.pem privkey.pem");
+  gcert_test_assert_same_file (fullchain, first->fullchain_path, 0644);
+  gcert_test_assert_dir_lists (fixture->target, "fullchain.pem privkey.pem");
 
   /* a directory in place of a file */
   g_assert_cmpint (g_unlink (key), ==, 0);
   g_assert_cmpint (g_mkdir (key, 0700), ==, 0);
-  g_assert_false (deploy (fixture, deployer, second, NULL, &error));
+  g_assert_false (gcert_test_deploy (deployer, second, fixture->progress, NULL, &error));
   expected = g_strdup_printf ("ssh 127.0.0.1: %s is not a regular file", key);
   g_assert_cmpstr (error->message, ==, expected);
   g_clear_error (&error);
   g_clear_pointer (&expected, g_free);
   g_assert_cmpint (g_rmdir (key), ==, 0);
-  assert_file_equals (fullchain, first->fullchain_path, 0644);
+  gcert_test_assert_same_file (fullchain, first->fullchain_path, 0644);
 
   /* a directory others may write to */
   g_assert_cmpint (g_chmod (fixture->target, 0777), ==, 0);
-  g_assert_false (deploy (fixture, deployer, second, NULL, &error));
+  g_assert_false (gcert_test_deploy (deployer, second, fixture->progress, NULL, &error));
   expected = g_strdup_printf ("ssh 127.0.0.1: %s is writable by others", fixture->target);
   g_assert_cmpstr (error->message, ==, expected);
   g_clear_error (&error);
   g_clear_pointer (&expected, g_free);
-  assert_file_equals (fullchain, first->fullchain_path, 0644);
-  assert_dir_lists (fixture->target, "fullchain.pem");
+  gcert_test_assert_same_file (fullchain, first->fullchain_path, 0644);
+  gcert_test_assert_dir_lists (fixture->target, "fullchain.pem");
 
   /* a path below a file cannot be created */
   g_assert_cmpint (g_chmod (fixture->target, 0755), ==, 0);
@@ -862,11 +722,11 @@ test_refusals (Fixture       *fixture,
   g_free (extra);
   extra = g_strdup_printf ("path = %s/sub\n", fullchain);
   deployer = deployer_for (fixture, extra);
-  g_assert_false (deploy (fixture, deployer, second, NULL, &error));
+  g_assert_false (gcert_test_deploy (deployer, second, fixture->progress, NULL, &error));
   expected = g_strdup_printf ("ssh 127.0.0.1: creating %s/sub: mkdir: ", fullchain);
-  assert_message_contains (error, expected);
-  assert_message_contains (error, "Not a directory");
-  assert_file_equals (fullchain, first->fullchain_path, 0644);
+  gcert_test_assert_contains (error->message, expected);
+  gcert_test_assert_contains (error->message, "Not a directory");
+  gcert_test_assert_same_file (fullchain, first->fullchain_path, 0644);
 }
 
 static void
@@ -900,7 +760,7 @@ test_cancel (Fixture       *fixture,
 
   /* cancelled before the call */
   g_cancellable_cancel (cancellable);
-  g_assert_false (deploy (fixture, deployer, second, cancellable, &error));
+  g_assert_false (gcert_test_deploy (deployer, second, fixture->progress, cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
 
@@ -911,11 +771,11 @@ test_cancel (Fixture       *fixture,
   gcert_test_wait_for (&result);
   g_assert_false (gcert_deployer_deploy_finish (deployer, result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  assert_message_contains (error, "the previous files are in place");
+  gcert_test_assert_contains (error->message, "the previous files are in place");
 
   wait_dir_lists (fixture->target, "fullchain.pem privkey.pem");
-  assert_file_equals (key, first->key_path, 0600);
-  assert_file_equals (fullchain, first->fullchain_path, 0644);
+  gcert_test_assert_same_file (key, first->key_path, 0600);
+  gcert_test_assert_same_file (fullchain, first->fullchain_path, 0644);
   g_assert_cmpuint (count_lines (reloads), ==, 1);
 }
 
@@ -929,17 +789,9 @@ assert_bad_config (Fixture    *fixture,
                    const char *detail)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GCertDeployer) deployer = NULL;
-  g_autofree char *where = NULL;
 
-  deployer = load_deployer (fixture, text, &error);
-  g_assert_null (deployer);
-  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_CONFIG);
-  g_test_message ("%s", error->message);
-  where = g_strdup_printf ("%s:%u: [deploy web1]%s%s", fixture->config_path, line,
-                           key != NULL ? " " : "", key != NULL ? key : "");
-  assert_message_contains (error, where);
-  assert_message_contains (error, detail);
+  error = gcert_test_assert_bad_config (fixture->config_path, text, "deploy web1",
+                                        GCERT_ERROR_CONFIG, line, key, detail);
 }
 
 static void
@@ -979,13 +831,15 @@ test_bad_config (Fixture       *fixture,
 
   /* a relative identity file is found beside the config */
   identity = g_build_filename (fixture->dir, "id", NULL);
-  write_bytes (identity, "key", -1);
+  gcert_test_write_bytes (identity, "key", -1, 0600);
   {
     g_autoptr(GCertDeployer) deployer = NULL;
     g_autofree char *host_name = NULL;
 
-    deployer = load_deployer (fixture, CONFIG_HEAD "host = Web1.Example.COM.\npath = /etc/tls\n"
-                                                   "identity-file = id\n", NULL);
+    deployer = gcert_test_load_deployer (fixture->config_path,
+                                         CONFIG_HEAD "host = Web1.Example.COM.\npath = /etc/tls\n"
+                                         "identity-file = id\n",
+                                         "web1", NULL);
     g_assert_nonnull (deployer);
     host_name = gcert_deployer_get_host_name (deployer);
     g_assert_cmpstr (host_name, ==, "web1.example.com");

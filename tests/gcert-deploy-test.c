@@ -6,7 +6,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -90,28 +89,6 @@ pem (const char *label,
                           label, what, version, label);
 }
 
-static void
-write_file (const char *path,
-            const char *contents,
-            int         mode)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_NONE, mode, &error);
-  g_assert_no_error (error);
-}
-
-static char *
-read_file (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  g_file_get_contents (path, &contents, NULL, &error);
-  g_assert_no_error (error);
-  return contents;
-}
-
 /* Puts version @version of the certificate into the store. */
 static void
 store_version (Fixture *fixture,
@@ -122,53 +99,12 @@ store_version (Fixture *fixture,
   g_autofree char *chain = pem ("CERTIFICATE", "intermediate", version);
   g_autofree char *fullchain = g_strconcat (cert, chain, NULL);
 
-  write_file (fixture->key_path, key, 0600);
-  write_file (fixture->cert_path, cert, 0644);
-  write_file (fixture->chain_path, chain, 0644);
-  write_file (fixture->fullchain_path, fullchain, 0644);
+  gcert_test_write_file (fixture->key_path, key, 0600);
+  gcert_test_write_file (fixture->cert_path, cert, 0644);
+  gcert_test_write_file (fixture->chain_path, chain, 0644);
+  gcert_test_write_file (fixture->fullchain_path, fullchain, 0644);
   fixture->deployment.version = version;
   fixture->deployment.not_after = 1900000000 + version;
-}
-
-static char *
-write_script (Fixture    *fixture,
-              const char *name,
-              const char *body)
-{
-  g_autofree char *text = g_strconcat ("#!/bin/sh\n", body, NULL);
-  char *path = g_build_filename (fixture->dir, name, NULL);
-
-  write_file (path, text, 0755);
-  return path;
-}
-
-static GCertDeployer *
-load_deployer (Fixture     *fixture,
-               const char  *text,
-               GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GCertConfig) config = NULL;
-  g_autoptr(GCertSettings) settings = NULL;
-
-  config = gcert_config_load_from_data (text, fixture->config_path, &local_error);
-  g_assert_no_error (local_error);
-  g_assert_nonnull (config);
-  settings = gcert_config_get_deploy_settings (config, "test");
-  g_assert_nonnull (settings);
-  return gcert_plugins_new_deployer (settings, error);
-}
-
-static GCertDeployer *
-load_deployer_ok (Fixture    *fixture,
-                  const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  GCertDeployer *deployer = load_deployer (fixture, text, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (deployer);
-  return deployer;
 }
 
 /* A [deploy test] group for the local deployer into the fixture's target,
@@ -183,17 +119,7 @@ load_local (Fixture    *fixture,
                                            "%s",
                                            fixture->target, extra != NULL ? extra : "");
 
-  return load_deployer_ok (fixture, text);
-}
-
-static void
-progress_cb (const char *message,
-             gpointer    user_data)
-{
-  Fixture *fixture = user_data;
-
-  g_test_message ("progress: %s", message);
-  g_ptr_array_add (fixture->progress, g_strdup (message));
+  return gcert_test_load_deployer_ok (fixture->config_path, text, "test");
 }
 
 static gboolean
@@ -203,26 +129,14 @@ progress_contains (Fixture    *fixture,
   return g_ptr_array_find_with_equal_func (fixture->progress, line, g_str_equal, NULL);
 }
 
-static gboolean
-deploy (Fixture        *fixture,
-        GCertDeployer  *deployer,
-        GCancellable   *cancellable,
-        GError        **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  gcert_deployer_deploy_async (deployer, &fixture->deployment, progress_cb, fixture,
-                               cancellable, gcert_test_result_cb, &result);
-  return gcert_deployer_deploy_finish (deployer, gcert_test_wait_for (&result), error);
-}
-
 static void
 deploy_ok (Fixture       *fixture,
            GCertDeployer *deployer)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (deploy (fixture, deployer, NULL, &error));
+  g_assert_true (gcert_test_deploy (deployer, &fixture->deployment, fixture->progress, NULL,
+                                    &error));
   g_assert_no_error (error);
 }
 
@@ -232,95 +146,11 @@ deploy_fails (Fixture       *fixture,
 {
   GError *error = NULL;
 
-  g_assert_false (deploy (fixture, deployer, NULL, &error));
+  g_assert_false (gcert_test_deploy (deployer, &fixture->deployment, fixture->progress, NULL,
+                                     &error));
   g_assert_nonnull (error);
   g_test_message ("error: %s", error->message);
   return error;
-}
-
-static void
-assert_contains (const char *haystack,
-                 const char *needle)
-{
-  if (strstr (haystack, needle) == NULL)
-    g_error ("“%s” does not contain “%s”", haystack, needle);
-}
-
-/* Asserts that @path holds exactly @expected with @mode. */
-static void
-assert_file (const char *path,
-             const char *expected,
-             guint       mode)
-{
-  g_autofree char *contents = read_file (path);
-  struct stat st;
-
-  g_assert_cmpstr (contents, ==, expected);
-  g_assert_cmpint (lstat (path, &st), ==, 0);
-  g_assert_true (S_ISREG (st.st_mode));
-  g_assert_cmpuint (st.st_mode & 07777, ==, mode);
-}
-
-static void
-assert_same_file (const char *path,
-                  const char *source,
-                  guint       mode)
-{
-  g_autofree char *expected = read_file (source);
-
-  assert_file (path, expected, mode);
-}
-
-static int
-compare_strings (const void *a,
-                 const void *b)
-{
-  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
-}
-
-/* Asserts that the directory holds exactly @names (no temporary files or
- * backups left behind). */
-static void
-assert_dir_entries (const char         *path,
-                    const char * const *names)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDir) dir = g_dir_open (path, 0, &error);
-  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
-  g_auto(GStrv) expected = g_strdupv ((char **) names);
-  g_autofree char *found_text = NULL;
-  g_autofree char *expected_text = NULL;
-  const char *name;
-
-  g_assert_no_error (error);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    g_ptr_array_add (found, g_strdup (name));
-  qsort (found->pdata, found->len, sizeof (gpointer), compare_strings);
-  g_ptr_array_add (found, NULL);
-  found_text = g_strjoinv (" ", (char **) found->pdata);
-  qsort (expected, g_strv_length (expected), sizeof (char *), compare_strings);
-  expected_text = g_strjoinv (" ", expected);
-  g_assert_cmpstr (found_text, ==, expected_text);
-}
-
-static void
-assert_config_error (Fixture    *fixture,
-                     GError     *error,
-                     guint       line,
-                     const char *key,
-                     const char *detail)
-{
-  g_autofree char *where = NULL;
-
-  if (key != NULL)
-    where = g_strdup_printf ("%s:%u: [deploy test] %s", fixture->config_path, line, key);
-  else
-    where = g_strdup_printf ("%s:%u: [deploy test]", fixture->config_path, line);
-  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_CONFIG);
-  g_test_message ("%s", error->message);
-  assert_contains (error->message, where);
-  if (detail != NULL)
-    assert_contains (error->message, detail);
 }
 
 static void
@@ -331,11 +161,9 @@ assert_bad_config (Fixture    *fixture,
                    const char *detail)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GCertDeployer) deployer = NULL;
 
-  deployer = load_deployer (fixture, text, &error);
-  g_assert_null (deployer);
-  assert_config_error (fixture, error, line, key, detail);
+  error = gcert_test_assert_bad_config (fixture->config_path, text, "deploy test",
+                                        GCERT_ERROR_CONFIG, line, key, detail);
 }
 
 static char *
@@ -367,7 +195,7 @@ test_local_files (Fixture       *fixture,
   g_autofree char *key = target_file (fixture, "privkey.pem");
   g_autofree char *fullchain = target_file (fixture, "fullchain.pem");
   g_autofree char *line = g_strdup_printf ("test: copying 2 files to %s", fixture->target);
-  const char * const names[] = { "privkey.pem", "fullchain.pem", NULL };
+  const char *names = "fullchain.pem privkey.pem";
   struct stat st;
 
   store_version (fixture, 1);
@@ -378,9 +206,9 @@ test_local_files (Fixture       *fixture,
   g_assert_cmpint (stat (fixture->target, &st), ==, 0);
   g_assert_true (S_ISDIR (st.st_mode));
   g_assert_cmpuint (st.st_mode & 07777, ==, 0755);
-  assert_same_file (key, fixture->key_path, 0600);
-  assert_same_file (fullchain, fixture->fullchain_path, 0644);
-  assert_dir_entries (fixture->target, names);
+  gcert_test_assert_same_file (key, fixture->key_path, 0600);
+  gcert_test_assert_same_file (fullchain, fixture->fullchain_path, 0644);
+  gcert_test_assert_dir_lists (fixture->target, names);
   g_assert_true (progress_contains (fixture, line));
   g_assert_null (gcert_deployer_get_host_name (deployer));
 }
@@ -409,7 +237,7 @@ test_local_owner (Fixture       *fixture,
       g_assert_cmpuint (st.st_uid, ==, getuid ());
       g_assert_cmpuint (st.st_gid, ==, getgid ());
     }
-  assert_same_file (key, fixture->key_path, 0640);
+  gcert_test_assert_same_file (key, fixture->key_path, 0640);
 
   /* by name, resolved when the group is read */
   g_assert_nonnull (pw);
@@ -422,7 +250,7 @@ test_local_owner (Fixture       *fixture,
   g_assert_cmpint (stat (key, &st), ==, 0);
   g_assert_cmpuint (st.st_uid, ==, getuid ());
   g_assert_cmpuint (st.st_gid, ==, getgid ());
-  assert_same_file (key, fixture->key_path, 0600);
+  gcert_test_assert_same_file (key, fixture->key_path, 0600);
 }
 
 static void
@@ -434,14 +262,14 @@ test_local_replace (Fixture       *fixture,
   g_autofree char *fullchain = target_file (fixture, "fullchain.pem");
   g_autofree char *old_fullchain = NULL;
   g_autofree char *seen = NULL;
-  const char * const names[] = { "privkey.pem", "fullchain.pem", NULL };
+  const char *names = "fullchain.pem privkey.pem";
   char buffer[4096];
   ssize_t n;
   int fd;
 
   store_version (fixture, 1);
   deploy_ok (fixture, deployer);
-  old_fullchain = read_file (fullchain);
+  old_fullchain = gcert_test_read_file (fullchain);
 
   /* a reader of the old file keeps seeing it whole: the new one is renamed
    * over it, not written into it */
@@ -455,11 +283,11 @@ test_local_replace (Fixture       *fixture,
   buffer[n] = '\0';
   g_assert_cmpstr (buffer, ==, old_fullchain);
 
-  assert_same_file (key, fixture->key_path, 0600);
-  assert_same_file (fullchain, fixture->fullchain_path, 0644);
-  seen = read_file (fullchain);
-  assert_contains (seen, "version 2");
-  assert_dir_entries (fixture->target, names);
+  gcert_test_assert_same_file (key, fixture->key_path, 0600);
+  gcert_test_assert_same_file (fullchain, fixture->fullchain_path, 0644);
+  seen = gcert_test_read_file (fullchain);
+  gcert_test_assert_contains (seen, "version 2");
+  gcert_test_assert_dir_lists (fixture->target, names);
 }
 
 static void
@@ -472,7 +300,7 @@ test_local_names (Fixture       *fixture,
   g_autofree char *cert = target_file (fixture, "leaf.pem");
   g_autofree char *chain = target_file (fixture, "ca.pem");
   g_autofree char *line = g_strdup_printf ("test: copying 4 files to %s", fixture->target);
-  const char * const names[] = { "web.key", "web.crt", "leaf.pem", "ca.pem", NULL };
+  const char *names = "ca.pem leaf.pem web.crt web.key";
 
   deployer = load_local (fixture, "key-name = web.key\n"
                                   "fullchain-name = web.crt\n"
@@ -482,18 +310,18 @@ test_local_names (Fixture       *fixture,
                                   "chain-mode = 0444\n");
   store_version (fixture, 1);
   deploy_ok (fixture, deployer);
-  assert_same_file (key, fixture->key_path, 0400);
-  assert_same_file (fullchain, fixture->fullchain_path, 0444);
-  assert_same_file (cert, fixture->cert_path, 0444);
-  assert_same_file (chain, fixture->chain_path, 0444);
-  assert_dir_entries (fixture->target, names);
+  gcert_test_assert_same_file (key, fixture->key_path, 0400);
+  gcert_test_assert_same_file (fullchain, fixture->fullchain_path, 0444);
+  gcert_test_assert_same_file (cert, fixture->cert_path, 0444);
+  gcert_test_assert_same_file (chain, fixture->chain_path, 0444);
+  gcert_test_assert_dir_lists (fixture->target, names);
   g_assert_true (progress_contains (fixture, line));
 
   /* a read-only file is replaced all the same */
   store_version (fixture, 2);
   deploy_ok (fixture, deployer);
-  assert_same_file (key, fixture->key_path, 0400);
-  assert_same_file (chain, fixture->chain_path, 0444);
+  gcert_test_assert_same_file (key, fixture->key_path, 0400);
+  gcert_test_assert_same_file (chain, fixture->chain_path, 0444);
 }
 
 static void
@@ -510,18 +338,18 @@ test_local_reload (Fixture       *fixture,
   g_autofree char *source = NULL;
   g_autofree char *expected = NULL;
   g_autofree char *line = NULL;
-  const char * const names[] = { "privkey.pem", "fullchain.pem", NULL };
+  const char *names = "fullchain.pem privkey.pem";
 
   /* the reload sees the new files in place, and gets its arguments unsplit */
   body = g_strdup_printf ("echo \"$1|$2\" >> '%s'\ncat '%s' >> '%s'\n", log, fullchain, log);
-  script = write_script (fixture, "reload", body);
+  script = gcert_test_write_script (fixture->dir, "reload", body, 0755);
   extra = g_strdup_printf ("reload = %s nginx 'two words'\ntimeout = 10s\n", script);
   deployer = load_local (fixture, extra);
 
   store_version (fixture, 1);
   deploy_ok (fixture, deployer);
-  seen = read_file (log);
-  source = read_file (fixture->fullchain_path);
+  seen = gcert_test_read_file (log);
+  source = gcert_test_read_file (fixture->fullchain_path);
   expected = g_strconcat ("nginx|two words\n", source, NULL);
   g_assert_cmpstr (seen, ==, expected);
   line = g_strdup_printf ("test: running %s nginx 'two words'", script);
@@ -529,7 +357,7 @@ test_local_reload (Fixture       *fixture,
   /* the backups are gone once the reload succeeded */
   store_version (fixture, 2);
   deploy_ok (fixture, deployer);
-  assert_dir_entries (fixture->target, names);
+  gcert_test_assert_dir_lists (fixture->target, names);
 }
 
 /* A reload that fails while the target holds version 2. */
@@ -546,7 +374,7 @@ write_picky_reload (Fixture    *fixture,
                           "  echo 'configuration test failed' >&2\n"
                           "  exit 1\n"
                           "fi\n", log, fullchain);
-  return write_script (fixture, "reload", body);
+  return gcert_test_write_script (fixture->dir, "reload", body, 0755);
 }
 
 static void
@@ -566,15 +394,15 @@ test_local_reload_fails (Fixture       *fixture,
   g_autofree char *old_chain = NULL;
   g_autofree char *runs = NULL;
   g_autofree char *expected = NULL;
-  const char * const names[] = { "privkey.pem", "fullchain.pem", "chain.pem", NULL };
+  const char *names = "chain.pem fullchain.pem privkey.pem";
 
   extra = g_strdup_printf ("reload = %s\nchain-name = chain.pem\nkey-mode = 0640\n", script);
   deployer = load_local (fixture, extra);
   store_version (fixture, 1);
   deploy_ok (fixture, deployer);
-  old_key = read_file (key);
-  old_fullchain = read_file (fullchain);
-  old_chain = read_file (chain);
+  old_key = gcert_test_read_file (key);
+  old_fullchain = gcert_test_read_file (fullchain);
+  old_chain = gcert_test_read_file (chain);
 
   store_version (fixture, 2);
   error = deploy_fails (fixture, deployer);
@@ -585,11 +413,11 @@ test_local_reload_fails (Fixture       *fixture,
   g_assert_cmpstr (error->message, ==, expected);
 
   /* byte for byte, with their modes, and nothing left behind */
-  assert_file (key, old_key, 0640);
-  assert_file (fullchain, old_fullchain, 0644);
-  assert_file (chain, old_chain, 0644);
-  assert_dir_entries (fixture->target, names);
-  runs = read_file (log);
+  gcert_test_assert_file (key, old_key, -1, 0640);
+  gcert_test_assert_file (fullchain, old_fullchain, -1, 0644);
+  gcert_test_assert_file (chain, old_chain, -1, 0644);
+  gcert_test_assert_dir_lists (fixture->target, names);
+  runs = gcert_test_read_file (log);
   g_assert_cmpstr (runs, ==, "run\nrun\nrun\n");
 }
 
@@ -602,15 +430,15 @@ test_local_reload_fails_first (Fixture       *fixture,
   g_autofree char *log = g_build_filename (fixture->dir, "reload.log", NULL);
   g_autofree char *script = write_picky_reload (fixture, log);
   g_autofree char *extra = g_strdup_printf ("reload = %s\n", script);
-  const char * const none[] = { NULL };
 
   deployer = load_local (fixture, extra);
   store_version (fixture, 2);
   error = deploy_fails (fixture, deployer);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
-  assert_contains (error->message, "configuration test failed");
-  assert_contains (error->message, "; the new files were removed and the reload succeeded");
-  assert_dir_entries (fixture->target, none);
+  gcert_test_assert_contains (error->message, "configuration test failed");
+  gcert_test_assert_contains (error->message,
+                              "; the new files were removed and the reload succeeded");
+  gcert_test_assert_dir_lists (fixture->target, "");
 }
 
 static void
@@ -620,8 +448,9 @@ test_local_reload_fails_twice (Fixture       *fixture,
   g_autoptr(GCertDeployer) deployer = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *key = target_file (fixture, "privkey.pem");
-  g_autofree char *script = write_script (fixture, "reload",
-                                          "echo \"broken $GCERT_NAME\" >&2\nexit 7\n");
+  g_autofree char *script = gcert_test_write_script (fixture->dir, "reload",
+                                                     "echo \"broken $GCERT_NAME\" >&2\nexit 7\n",
+                                                     0755);
   g_autofree char *extra = g_strdup_printf ("reload = %s\n", script);
   g_autofree char *old_key = NULL;
 
@@ -630,15 +459,16 @@ test_local_reload_fails_twice (Fixture       *fixture,
 
   store_version (fixture, 1);
   deploy_ok (fixture, plain);
-  old_key = read_file (key);
+  old_key = gcert_test_read_file (key);
 
   deployer = load_local (fixture, extra);
   store_version (fixture, 2);
   error = deploy_fails (fixture, deployer);
-  assert_contains (error->message, "failed (exit 7: broken)");
-  assert_contains (error->message, "; the previous files were put back but the reload "
-                                   "failed again (exit 7: broken)");
-  assert_file (key, old_key, 0600);
+  gcert_test_assert_contains (error->message, "failed (exit 7: broken)");
+  gcert_test_assert_contains (error->message,
+                              "; the previous files were put back but the reload "
+                              "failed again (exit 7: broken)");
+  gcert_test_assert_file (key, old_key, -1, 0600);
 }
 
 static void
@@ -658,21 +488,22 @@ test_local_reload_timeout (Fixture       *fixture,
                           "  echo 'hanging' >&2\n"
                           "  sleep 60\n"
                           "fi\n", fullchain);
-  script = write_script (fixture, "reload", body);
+  script = gcert_test_write_script (fixture->dir, "reload", body, 0755);
   extra = g_strdup_printf ("reload = %s\ntimeout = 1s\n", script);
   deployer = load_local (fixture, extra);
   store_version (fixture, 1);
   deploy_ok (fixture, deployer);
-  old_fullchain = read_file (fullchain);
+  old_fullchain = gcert_test_read_file (fullchain);
 
   store_version (fixture, 2);
   start = g_get_monotonic_time ();
   error = deploy_fails (fixture, deployer);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_TIME_SPAN_SECOND);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_TIMED_OUT);
-  assert_contains (error->message, "failed (killed after its timeout of 1 s: hanging)");
-  assert_contains (error->message, "the previous files were put back and the reload succeeded");
-  assert_file (fullchain, old_fullchain, 0644);
+  gcert_test_assert_contains (error->message, "failed (killed after its timeout of 1 s: hanging)");
+  gcert_test_assert_contains (error->message,
+                              "the previous files were put back and the reload succeeded");
+  gcert_test_assert_file (fullchain, old_fullchain, -1, 0644);
 }
 
 static void
@@ -685,18 +516,18 @@ test_local_symlinked_file (Fixture       *fixture,
   g_autofree char *outside_text = NULL;
   struct stat st;
 
-  write_file (outside, "not to be touched\n", 0644);
+  gcert_test_write_file (outside, "not to be touched\n", 0644);
   g_assert_cmpint (g_mkdir (fixture->target, 0755), ==, 0);
   g_assert_cmpint (symlink (outside, key), ==, 0);
 
   store_version (fixture, 1);
   deploy_ok (fixture, deployer);
-  outside_text = read_file (outside);
+  outside_text = gcert_test_read_file (outside);
   g_assert_cmpstr (outside_text, ==, "not to be touched\n");
   g_assert_cmpint (stat (outside, &st), ==, 0);
   g_assert_cmpuint (st.st_mode & 07777, ==, 0644);
   /* the link itself was replaced by the key */
-  assert_same_file (key, fixture->key_path, 0600);
+  gcert_test_assert_same_file (key, fixture->key_path, 0600);
 }
 
 static void
@@ -712,7 +543,7 @@ test_local_symlinked_dir (Fixture       *fixture,
   g_assert_cmpint (symlink (real, fixture->target), ==, 0);
   store_version (fixture, 1);
   deploy_ok (fixture, deployer);
-  assert_same_file (key, fixture->key_path, 0600);
+  gcert_test_assert_same_file (key, fixture->key_path, 0600);
   g_assert_cmpint (lstat (fixture->target, &st), ==, 0);
   g_assert_true (S_ISLNK (st.st_mode));
   /* an existing directory keeps its mode */
@@ -730,12 +561,12 @@ test_local_no_parent (Fixture       *fixture,
   g_autofree char *text = g_strdup_printf ("[deploy test]\nplugin = local\npath = %s\n",
                                            deeper);
 
-  deployer = load_deployer_ok (fixture, text);
+  deployer = gcert_test_load_deployer_ok (fixture->config_path, text, "test");
   store_version (fixture, 1);
   error = deploy_fails (fixture, deployer);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND);
-  assert_contains (error->message, "its parent does not exist");
-  assert_contains (error->message, deeper);
+  gcert_test_assert_contains (error->message, "its parent does not exist");
+  gcert_test_assert_contains (error->message, deeper);
   g_assert_false (g_file_test (deeper, G_FILE_TEST_EXISTS));
 }
 
@@ -750,28 +581,28 @@ test_local_bad_source (Fixture       *fixture,
   g_autofree char *key = target_file (fixture, "privkey.pem");
   g_autofree char *cert = target_file (fixture, "cert.pem");
   g_autofree char *old_key = NULL;
-  const char * const names[] = { "privkey.pem", "fullchain.pem", "cert.pem", NULL };
+  const char *names = "cert.pem fullchain.pem privkey.pem";
 
   store_version (fixture, 1);
   deploy_ok (fixture, deployer);
-  old_key = read_file (key);
+  old_key = gcert_test_read_file (key);
 
   /* the third file is missing in the store */
   store_version (fixture, 2);
   g_assert_cmpint (g_unlink (fixture->cert_path), ==, 0);
   error = deploy_fails (fixture, deployer);
-  assert_contains (error->message, fixture->cert_path);
-  assert_file (key, old_key, 0600);
-  assert_dir_entries (fixture->target, names);
+  gcert_test_assert_contains (error->message, fixture->cert_path);
+  gcert_test_assert_file (key, old_key, -1, 0600);
+  gcert_test_assert_dir_lists (fixture->target, names);
 
   /* a directory where a file should go */
   store_version (fixture, 3);
   g_assert_cmpint (g_unlink (cert), ==, 0);
   g_assert_cmpint (g_mkdir (cert, 0755), ==, 0);
   dir_error = deploy_fails (fixture, deployer);
-  assert_contains (dir_error->message, "is a directory");
-  assert_file (key, old_key, 0600);
-  assert_dir_entries (fixture->target, names);
+  gcert_test_assert_contains (dir_error->message, "is a directory");
+  gcert_test_assert_file (key, old_key, -1, 0600);
+  gcert_test_assert_dir_lists (fixture->target, names);
 }
 
 static void
@@ -798,19 +629,19 @@ test_local_cancel (Fixture       *fixture,
   g_autofree char *script = NULL;
   g_autofree char *extra = NULL;
   g_autofree char *old_fullchain = NULL;
-  const char * const names[] = { "privkey.pem", "fullchain.pem", NULL };
+  const char *names = "fullchain.pem privkey.pem";
   gint64 deadline;
 
   body = g_strdup_printf ("if grep -q 'version 2' '%s'; then\n"
                           "  touch '%s'\n"
                           "  sleep 60\n"
                           "fi\n", fullchain, started);
-  script = write_script (fixture, "reload", body);
+  script = gcert_test_write_script (fixture->dir, "reload", body, 0755);
   extra = g_strdup_printf ("reload = %s\n", script);
   deployer = load_local (fixture, extra);
   store_version (fixture, 1);
   deploy_ok (fixture, deployer);
-  old_fullchain = read_file (fullchain);
+  old_fullchain = gcert_test_read_file (fullchain);
 
   /* cancelled as it starts: the files are never touched */
   store_version (fixture, 2);
@@ -819,8 +650,8 @@ test_local_cancel (Fixture       *fixture,
   g_assert_false (gcert_deployer_deploy_finish (deployer, gcert_test_wait_for (&result),
                                                 &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  assert_file (fullchain, old_fullchain, 0644);
-  assert_dir_entries (fixture->target, names);
+  gcert_test_assert_file (fullchain, old_fullchain, -1, 0644);
+  gcert_test_assert_dir_lists (fixture->target, names);
 
   /* cancelled during the reload: the previous files go back */
   gcert_deployer_deploy_async (deployer, &fixture->deployment, NULL, NULL, during,
@@ -838,9 +669,9 @@ test_local_cancel (Fixture       *fixture,
                                                 &during_error));
   g_test_message ("%s", during_error->message);
   g_assert_error (during_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  assert_contains (during_error->message, "the previous files were put back");
-  assert_file (fullchain, old_fullchain, 0644);
-  assert_dir_entries (fixture->target, names);
+  gcert_test_assert_contains (during_error->message, "the previous files were put back");
+  gcert_test_assert_file (fullchain, old_fullchain, -1, 0644);
+  gcert_test_assert_dir_lists (fixture->target, names);
 }
 
 static void
@@ -875,7 +706,7 @@ test_local_bad_config (Fixture       *fixture,
   assert_bad_config (fixture, "[deploy test]\nplugin = local\npath = /srv/tls\n"
                               "reload = no-such-program-gcert\n", 4, "reload",
                      "not in PATH");
-  write_file (not_executable, "#!/bin/sh\n", 0644);
+  gcert_test_write_file (not_executable, "#!/bin/sh\n", 0644);
   text = g_strdup_printf ("[deploy test]\nplugin = local\npath = /srv/tls\nreload = %s\n",
                           not_executable);
   assert_bad_config (fixture, text, 4, "reload", "is not executable");
@@ -892,7 +723,7 @@ test_local_bad_config (Fixture       *fixture,
 static GHashTable *
 read_env_file (const char *path)
 {
-  g_autofree char *text = read_file (path);
+  g_autofree char *text = gcert_test_read_file (path);
   g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
   GHashTable *env = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
@@ -940,10 +771,10 @@ test_exec_environment (Fixture       *fixture,
 
   body = g_strdup_printf ("env | grep -E '^(GCERT_|RENEWED_)' > '%s'\n"
                           "printf '%%s|%%s|%%s\\n' \"$#\" \"$1\" \"$2\" > '%s'\n", out, args);
-  script = write_script (fixture, "hook", body);
+  script = gcert_test_write_script (fixture->dir, "hook", body, 0755);
   text = g_strdup_printf ("[deploy test]\nplugin = exec\nprogram = %s --to 'web 1'\n"
                           "timeout = 30s\n", script);
-  deployer = load_deployer_ok (fixture, text);
+  deployer = gcert_test_load_deployer_ok (fixture->config_path, text, "test");
   store_version (fixture, 3);
   deploy_ok (fixture, deployer);
 
@@ -966,7 +797,7 @@ test_exec_environment (Fixture       *fixture,
           g_assert_cmpstr (value, ==, g_getenv (name));
       }
   }
-  seen_args = read_file (args);
+  seen_args = gcert_test_read_file (args);
   g_assert_cmpstr (seen_args, ==, "2|--to|web 1\n");
   line = g_strdup_printf ("test: running %s --to 'web 1'", script);
   g_assert_true (progress_contains (fixture, line));
@@ -985,11 +816,13 @@ test_exec_failure (Fixture       *fixture,
   g_autofree char *text = NULL;
   g_autofree char *expected = NULL;
 
-  script = write_script (fixture, "hook",
-                         "echo 'copying to web1' >&2\necho 'web1: permission denied' >&2\n"
-                         "exit 3\n");
+  script = gcert_test_write_script (fixture->dir, "hook",
+                                    "echo 'copying to web1' >&2\n"
+                                    "echo 'web1: permission denied' >&2\n"
+                                    "exit 3\n",
+                                    0755);
   text = g_strdup_printf ("[deploy test]\nplugin = exec\nprogram = %s\n", script);
-  deployer = load_deployer_ok (fixture, text);
+  deployer = gcert_test_load_deployer_ok (fixture->config_path, text, "test");
   store_version (fixture, 1);
   error = deploy_fails (fixture, deployer);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
@@ -998,31 +831,19 @@ test_exec_failure (Fixture       *fixture,
   g_assert_cmpstr (error->message, ==, expected);
 
   /* only the end of a long stderr */
-  noisy_script = write_script (fixture, "noisy",
-                               "i=0\nwhile [ $i -lt 200 ]; do echo \"START line $i\" >&2; "
-                               "i=$((i+1)); done\necho 'THE END' >&2\nexit 1\n");
+  noisy_script = gcert_test_write_script (fixture->dir, "noisy",
+                                          "i=0\n"
+                                          "while [ $i -lt 200 ]; do echo \"START line $i\" >&2; "
+                                          "i=$((i+1)); done\necho 'THE END' >&2\nexit 1\n",
+                                          0755);
   g_free (text);
   text = g_strdup_printf ("[deploy test]\nplugin = exec\nprogram = %s\n", noisy_script);
-  noisy = load_deployer_ok (fixture, text);
+  noisy = gcert_test_load_deployer_ok (fixture->config_path, text, "test");
   noisy_error = deploy_fails (fixture, noisy);
-  assert_contains (noisy_error->message, "THE END)");
-  assert_contains (noisy_error->message, "(exit 1: …START line ");
+  gcert_test_assert_contains (noisy_error->message, "THE END)");
+  gcert_test_assert_contains (noisy_error->message, "(exit 1: …START line ");
   g_assert_null (strstr (noisy_error->message, "START line 0;"));
   g_assert_cmpuint (strlen (noisy_error->message), <, strlen (noisy_script) + 650);
-}
-
-/* Whether the process is gone (or a zombie nobody reaped yet). */
-static gboolean
-process_is_dead (int pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
-  g_autofree char *stat_text = NULL;
-  const char *paren;
-
-  if (!g_file_get_contents (path, &stat_text, NULL, NULL))
-    return TRUE;
-  paren = strrchr (stat_text, ')');
-  return paren != NULL && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
 static void
@@ -1035,34 +856,25 @@ test_exec_timeout (Fixture       *fixture,
   g_autofree char *body = NULL;
   g_autofree char *script = NULL;
   g_autofree char *text = NULL;
-  g_autofree char *pid_text = NULL;
-  gint64 start, deadline;
-  int pid;
+  gint64 start;
 
   /* it leaves a child behind that holds stderr open */
   body = g_strdup_printf ("sleep 60 &\necho $! > '%s'\necho 'uploading' >&2\nwait\n",
                           pid_file);
-  script = write_script (fixture, "hook", body);
+  script = gcert_test_write_script (fixture->dir, "hook", body, 0755);
   text = g_strdup_printf ("[deploy test]\nplugin = exec\nprogram = %s\ntimeout = 1s\n",
                           script);
-  deployer = load_deployer_ok (fixture, text);
+  deployer = gcert_test_load_deployer_ok (fixture->config_path, text, "test");
   store_version (fixture, 1);
   start = g_get_monotonic_time ();
   error = deploy_fails (fixture, deployer);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_TIME_SPAN_SECOND);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_TIMED_OUT);
-  assert_contains (error->message, "failed (killed after its timeout of 1 s: uploading)");
+  gcert_test_assert_contains (error->message,
+                              "failed (killed after its timeout of 1 s: uploading)");
 
   /* its whole process group was killed */
-  pid_text = read_file (pid_file);
-  pid = atoi (pid_text);
-  g_assert_cmpint (pid, >, 1);
-  deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
-  while (!process_is_dead (pid))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (10000);
-    }
+  gcert_test_assert_process_gone (pid_file);
 }
 
 static void
@@ -1084,7 +896,7 @@ test_exec_bad_config (Fixture       *fixture,
                               "path = /srv\n", 4, "path", NULL);
   assert_bad_config (fixture, "[deploy test]\nplugin = exec\nprogram = /bin/true\n"
                               "timeout = 2h\n", 4, "timeout", "between 1 s and 3600 s");
-  write_file (not_executable, "#!/bin/sh\n", 0644);
+  gcert_test_write_file (not_executable, "#!/bin/sh\n", 0644);
   text = g_strdup_printf ("[deploy test]\nplugin = exec\nprogram = %s\n", not_executable);
   assert_bad_config (fixture, text, 3, "program", "is not executable");
 }
@@ -1123,7 +935,7 @@ load_systemd (SystemdFixture *fixture,
 {
   g_autofree char *text = g_strdup_printf ("[deploy test]\nplugin = systemd\n%s", keys);
 
-  return load_deployer_ok (&fixture->base, text);
+  return gcert_test_load_deployer_ok (fixture->base.config_path, text, "test");
 }
 
 static void
@@ -1235,8 +1047,9 @@ test_systemd_access_denied (SystemdFixture *fixture,
   gcert_test_systemd_deny_unit (fixture->systemd, "nginx.service");
   error = deploy_fails (&fixture->base, deployer);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_PERMISSION_DENIED);
-  assert_contains (error->message, "systemd: reloading nginx.service failed: access denied "
-                                   "(org.freedesktop.DBus.Error.AccessDenied: Access denied)");
+  gcert_test_assert_contains (error->message,
+                              "systemd: reloading nginx.service failed: access denied "
+                              "(org.freedesktop.DBus.Error.AccessDenied: Access denied)");
 }
 
 static void
@@ -1258,13 +1071,6 @@ test_systemd_timeout (SystemdFixture *fixture,
   assert_calls (fixture, "Subscribe; ReloadUnit slow.service replace");
 }
 
-static gboolean
-cancel_source_cb (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 test_systemd_cancel (SystemdFixture *fixture,
                      gconstpointer   user_data)
@@ -1273,17 +1079,14 @@ test_systemd_cancel (SystemdFixture *fixture,
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSource) source = g_timeout_source_new (200);
 
   gcert_test_systemd_add_unit (fixture->systemd, "slow.service", NULL);
-  g_source_set_callback (source, cancel_source_cb, cancellable, NULL);
-  g_source_attach (source, NULL);
+  gcert_test_cancel_after (cancellable, 200);
   gcert_deployer_deploy_async (deployer, &fixture->base.deployment, NULL, NULL, cancellable,
                                gcert_test_result_cb, &result);
   g_assert_false (gcert_deployer_deploy_finish (deployer, gcert_test_wait_for (&result),
                                                 &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_source_destroy (source);
 }
 
 static void
@@ -1295,13 +1098,16 @@ test_systemd_no_bus (Fixture       *fixture,
 
   /* no fake started: nothing listens there */
   g_unlink (bus_socket);
-  deployer = load_deployer_ok (fixture, "[deploy test]\nplugin = systemd\n"
-                                        "unit = nginx.service\n");
+  deployer = gcert_test_load_deployer_ok (fixture->config_path,
+                                          "[deploy test]\nplugin = systemd\n"
+                                          "unit = nginx.service\n",
+                                          "test");
   store_version (fixture, 1);
   error = deploy_fails (fixture, deployer);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
-  assert_contains (error->message, "systemd: reloading nginx.service failed "
-                                   "(connecting to the bus): ");
+  gcert_test_assert_contains (error->message,
+                              "systemd: reloading nginx.service failed "
+                              "(connecting to the bus): ");
 }
 
 static void

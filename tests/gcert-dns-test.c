@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "gcert.h"
@@ -34,17 +33,6 @@ fixture_teardown (Fixture       *fixture,
   g_clear_pointer (&fixture->pebble, gcert_test_pebble_stop);
 }
 
-static GStrv
-query_txt (const char  *server,
-           const char  *fqdn,
-           GError     **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  gcert_dns_query_txt_async (server, fqdn, NULL, gcert_test_result_cb, &result);
-  return gcert_dns_query_txt_finish (gcert_test_wait_for (&result), error);
-}
-
 static void
 set_txt (Fixture    *fixture,
          const char *host,
@@ -54,13 +42,6 @@ set_txt (Fixture    *fixture,
 
   g_assert_true (gcert_test_pebble_set_txt (fixture->pebble, host, value, &error));
   g_assert_no_error (error);
-}
-
-static int
-compare_strings (const void *a,
-                 const void *b)
-{
-  return strcmp (*(char * const *) a, *(char * const *) b);
 }
 
 /* A UDP and TCP port on loopback that nobody answers on. */
@@ -79,7 +60,8 @@ test_query_present (Fixture       *fixture,
 
   set_txt (fixture, "_acme-challenge.one.example.", "value-one");
 
-  values = query_txt (fixture->pebble->dns_server, "_acme-challenge.one.example.", &error);
+  values = gcert_test_query_txt (fixture->pebble->dns_server, "_acme-challenge.one.example.",
+                                 &error);
   g_assert_no_error (error);
   g_assert_nonnull (values);
   g_assert_cmpuint (g_strv_length (values), ==, 1);
@@ -87,7 +69,8 @@ test_query_present (Fixture       *fixture,
 
   /* without the trailing dot it is the same name */
   g_clear_pointer (&values, g_strfreev);
-  values = query_txt (fixture->pebble->dns_server, "_acme-challenge.one.example", &error);
+  values = gcert_test_query_txt (fixture->pebble->dns_server, "_acme-challenge.one.example",
+                                 &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_strv_length (values), ==, 1);
   g_assert_cmpstr (values[0], ==, "value-one");
@@ -102,7 +85,8 @@ test_query_none (Fixture       *fixture,
 
   set_txt (fixture, "_acme-challenge.other.example.", "elsewhere");
 
-  values = query_txt (fixture->pebble->dns_server, "_acme-challenge.none.example.", &error);
+  values = gcert_test_query_txt (fixture->pebble->dns_server, "_acme-challenge.none.example.",
+                                 &error);
   g_assert_no_error (error);
   g_assert_nonnull (values);
   g_assert_cmpuint (g_strv_length (values), ==, 0);
@@ -119,7 +103,8 @@ test_query_two_values (Fixture       *fixture,
   set_txt (fixture, "_acme-challenge.two.example.", "apex-value");
   set_txt (fixture, "_acme-challenge.two.example.", "wildcard-value");
 
-  values = query_txt (fixture->pebble->dns_server, "_acme-challenge.two.example.", &error);
+  values = gcert_test_query_txt (fixture->pebble->dns_server, "_acme-challenge.two.example.",
+                                 &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_strv_length (values), ==, 2);
   g_assert_true (g_strv_contains ((const char * const *) values, "apex-value"));
@@ -143,7 +128,8 @@ test_query_large (Fixture       *fixture,
       set_txt (fixture, "_acme-challenge.many.example.", value);
     }
 
-  values = query_txt (fixture->pebble->dns_server, "_acme-challenge.many.example.", &error);
+  values = gcert_test_query_txt (fixture->pebble->dns_server, "_acme-challenge.many.example.",
+                                 &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_strv_length (values), ==, n);
   for (guint i = 0; i < n; i++)
@@ -356,7 +342,7 @@ test_query_multi_string (void)
   fake_dns_add (fake, "single", NULL);
   fake_dns_add (fake, "", NULL);
 
-  values = query_txt (fake->address, "_acme-challenge.example.", &error);
+  values = gcert_test_query_txt (fake->address, "_acme-challenge.example.", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_strv_length (values), ==, 3);
   g_assert_cmpstr (values[0], ==, "first-half-second-half");
@@ -376,7 +362,7 @@ test_query_truncated (void)
   fake->truncate_udp = TRUE;
   fake_dns_add (fake, "over-tcp", NULL);
 
-  values = query_txt (fake->address, "_acme-challenge.example.", &error);
+  values = gcert_test_query_txt (fake->address, "_acme-challenge.example.", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_strv_length (values), ==, 1);
   g_assert_cmpstr (values[0], ==, "over-tcp");
@@ -395,14 +381,14 @@ test_query_rcodes (void)
 
   /* NXDOMAIN is an answer: no record */
   fake->rcode = 3;
-  values = query_txt (fake->address, "_acme-challenge.example.", &error);
+  values = gcert_test_query_txt (fake->address, "_acme-challenge.example.", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_strv_length (values), ==, 0);
   g_clear_pointer (&values, g_strfreev);
 
   /* SERVFAIL and REFUSED are the server failing */
   fake->rcode = 2;
-  values = query_txt (fake->address, "_acme-challenge.example.", &error);
+  values = gcert_test_query_txt (fake->address, "_acme-challenge.example.", &error);
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "SERVFAIL"));
@@ -412,7 +398,7 @@ test_query_rcodes (void)
   g_clear_error (&error);
 
   fake->rcode = 5;
-  values = query_txt (fake->address, "_acme-challenge.example.", &error);
+  values = gcert_test_query_txt (fake->address, "_acme-challenge.example.", &error);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "REFUSED"));
   g_assert_null (values);
@@ -430,7 +416,7 @@ test_query_wrong_id (void)
   fake->wrong_id = TRUE;
   fake_dns_add (fake, "forged", NULL);
 
-  values = query_txt (fake->address, "_acme-challenge.example.", &error);
+  values = gcert_test_query_txt (fake->address, "_acme-challenge.example.", &error);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NETWORK);
   g_assert_nonnull (strstr (error->message, fake->address));
   g_assert_null (values);
@@ -445,19 +431,19 @@ test_query_bad_input (void)
   g_autofree char *long_label = g_strnfill (64, 'a');
   g_autofree char *bad_name = g_strconcat (long_label, ".example.", NULL);
 
-  values = query_txt ("127.0.0.1:notaport", "_acme-challenge.example.", &error);
+  values = gcert_test_query_txt ("127.0.0.1:notaport", "_acme-challenge.example.", &error);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA);
   g_assert_nonnull (strstr (error->message, "127.0.0.1:notaport"));
   g_assert_null (values);
   g_clear_error (&error);
 
-  values = query_txt ("127.0.0.1:0", "_acme-challenge.example.", &error);
+  values = gcert_test_query_txt ("127.0.0.1:0", "_acme-challenge.example.", &error);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA);
   g_assert_null (values);
   g_clear_error (&error);
 
   /* a name ldns refuses: no query is sent, the port need not answer */
-  values = query_txt ("127.0.0.1:9", bad_name, &error);
+  values = gcert_test_query_txt ("127.0.0.1:9", bad_name, &error);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA);
   g_assert_nonnull (strstr (error->message, bad_name));
   g_assert_null (values);
@@ -472,7 +458,7 @@ test_query_no_answer (void)
   gint64 started = g_get_monotonic_time ();
   gint64 elapsed;
 
-  values = query_txt (server, "_acme-challenge.example.", &error);
+  values = gcert_test_query_txt (server, "_acme-challenge.example.", &error);
   elapsed = g_get_monotonic_time () - started;
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NETWORK);
   g_assert_nonnull (strstr (error->message, server));
@@ -588,13 +574,6 @@ test_wait_timeout (Fixture       *fixture,
   g_free (state.last_progress);
 }
 
-static gboolean
-cancel_cb (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 test_wait_cancel (Fixture       *fixture,
                   gconstpointer  user_data)
@@ -608,7 +587,7 @@ test_wait_cancel (Fixture       *fixture,
   gint64 elapsed;
 
   /* cancelled both while sleeping and while a query hangs */
-  g_timeout_add (600, cancel_cb, cancellable);
+  gcert_test_cancel_after (cancellable, 600);
   gcert_dns_wait_for_txt_async ("_acme-challenge.cancel.example.", "v", servers, 60,
                                 NULL, NULL, cancellable, gcert_test_result_cb, &result);
   g_assert_false (gcert_dns_wait_for_txt_finish (gcert_test_wait_for (&result), &error));
@@ -637,7 +616,7 @@ test_wait_cancel_sleeping (Fixture       *fixture,
   gint64 elapsed;
 
   /* let the interval grow to seconds, then cancel during a sleep */
-  g_timeout_add (4000, cancel_cb, cancellable);
+  gcert_test_cancel_after (cancellable, 4000);
   started = g_get_monotonic_time ();
   gcert_dns_wait_for_txt_async ("_acme-challenge.sleep.example.", "v", servers, 60,
                                 NULL, NULL, cancellable, gcert_test_result_cb, &result);
@@ -738,18 +717,6 @@ static const char knot_direct_zone[] =
   "_acme-challenge TXT \"direct\"\n";
 
 static void
-write_file (const char *dir,
-            const char *name,
-            const char *contents)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-
-  g_assert_true (g_file_set_contents (path, contents, -1, &error));
-  g_assert_no_error (error);
-}
-
-static void
 knot_stop (Knot *knot)
 {
   if (knot->process != NULL)
@@ -776,6 +743,14 @@ knot_start (void)
   g_autofree char *log_path = NULL;
   Knot *knot = g_new0 (Knot, 1);
   guint16 port = knot_port;
+  const struct {
+    const char *name;
+    const char *text;
+  } zone_files[] = {
+    { "example.test.zone", knot_example_zone },
+    { "other.test.zone", knot_other_zone },
+    { "direct.test.zone", knot_direct_zone },
+  };
 
   knot->dir = gcert_test_mkdtemp ("gcert-dns-knot");
   knot->address = g_strdup_printf ("127.0.0.1:%u", port);
@@ -801,12 +776,10 @@ knot_start (void)
                             "  - domain: other.test\n"
                             "  - domain: direct.test\n",
                             knot->dir, port, knot->dir, knot->dir);
-  write_file (knot->dir, "knot.conf", config);
-  write_file (knot->dir, "example.test.zone", knot_example_zone);
-  write_file (knot->dir, "other.test.zone", knot_other_zone);
-  write_file (knot->dir, "direct.test.zone", knot_direct_zone);
+  config_path = gcert_test_write_file_in (knot->dir, "knot.conf", config, 0644);
+  for (guint i = 0; i < G_N_ELEMENTS (zone_files); i++)
+    g_free (gcert_test_write_file_in (knot->dir, zone_files[i].name, zone_files[i].text, 0644));
 
-  config_path = g_build_filename (knot->dir, "knot.conf", NULL);
   log_path = g_build_filename (knot->dir, "knot.log", NULL);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
@@ -817,8 +790,8 @@ knot_start (void)
   /* ready once it serves the zone */
   for (guint i = 0; i < 100; i++)
     {
-      g_auto(GStrv) values = query_txt (knot->address, "_acme-challenge.www.example.test.",
-                                        NULL);
+      g_auto(GStrv) values = gcert_test_query_txt (knot->address,
+                                                   "_acme-challenge.www.example.test.", NULL);
 
       if (values != NULL && g_strv_contains ((const char * const *) values, "ready"))
         return knot;
@@ -843,7 +816,7 @@ find_authoritative (const char  *fqdn,
   gcert_dns_find_authoritative_async (fqdn, NULL, gcert_test_result_cb, &result);
   servers = gcert_dns_find_authoritative_finish (gcert_test_wait_for (&result), error);
   if (servers != NULL)
-    qsort (servers, g_strv_length (servers), sizeof (char *), compare_strings);
+    gcert_test_sort_strv (servers);
   return servers;
 }
 

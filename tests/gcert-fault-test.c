@@ -20,8 +20,6 @@ typedef struct {
   char           *state;
   GCertTestProxy *proxy;
   GPtrArray      *results;
-  GError         *error;
-  GMainLoop      *loop;
   GString        *progress;
 } Fixture;
 
@@ -35,7 +33,6 @@ fixture_setup (Fixture       *fx,
   fx->state = g_build_filename (fx->dir, "state", NULL);
   fx->proxy = gcert_test_proxy_new (pebble, &error);
   g_assert_no_error (error);
-  fx->loop = g_main_loop_new (NULL, FALSE);
   fx->progress = g_string_new (NULL);
 }
 
@@ -45,23 +42,10 @@ fixture_teardown (Fixture       *fx,
 {
   g_clear_pointer (&fx->proxy, gcert_test_proxy_free);
   g_clear_pointer (&fx->results, g_ptr_array_unref);
-  g_clear_error (&fx->error);
-  g_main_loop_unref (fx->loop);
   g_string_free (fx->progress, TRUE);
   gcert_test_rm_rf (fx->dir);
   g_free (fx->dir);
   g_free (fx->state);
-}
-
-static void
-renewed_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Fixture *fx = user_data;
-
-  fx->results = gcert_manager_renew_finish (GCERT_MANAGER (source), result, &fx->error);
-  g_main_loop_quit (fx->loop);
 }
 
 static void
@@ -119,9 +103,8 @@ issue (Fixture    *fx,
   g_signal_connect (manager, "progress", G_CALLBACK (progress_cb), fx);
 
   g_clear_pointer (&fx->results, g_ptr_array_unref);
-  gcert_manager_renew_async (manager, names, GCERT_RENEW_FORCE, NULL, renewed_cb, fx);
-  g_main_loop_run (fx->loop);
-  g_assert_no_error (fx->error);
+  fx->results = gcert_test_renew (manager, names, GCERT_RENEW_FORCE, NULL, &error);
+  g_assert_no_error (error);
   g_assert_nonnull (fx->results);
   g_assert_cmpuint (fx->results->len, ==, 1);
   return g_ptr_array_index (fx->results, 0);
@@ -132,26 +115,11 @@ issue (Fixture    *fx,
 static void
 assert_live_valid (Fixture *fx)
 {
-  g_autofree char *chain_path = g_build_filename (fx->state, "live", "fault", "fullchain.pem", NULL);
-  g_autofree char *key_path = g_build_filename (fx->state, "live", "fault", "privkey.pem", NULL);
-  g_autofree char *chain_pem = NULL;
-  g_autofree char *key_pem = NULL;
-  g_autoptr(GCertCertificate) chain = NULL;
-  g_autoptr(GCertKey) key = NULL;
-  g_autoptr(GError) error = NULL;
   const char *domains[] = { "fault.test", "*.fault.test", NULL };
+  g_autoptr(GCertCertificate) chain = gcert_test_check_live (fx->state, "fault", domains,
+                                                             pebble_root);
 
-  g_assert_true (g_file_get_contents (chain_path, &chain_pem, NULL, &error));
-  g_assert_true (g_file_get_contents (key_path, &key_pem, NULL, &error));
-  chain = gcert_certificate_new_from_pem (chain_pem, -1, &error);
-  g_assert_no_error (error);
-  key = gcert_key_new_from_pem (key_pem, -1, &error);
-  g_assert_no_error (error);
-  g_assert_true (gcert_certificate_matches_key (chain, key));
-  g_assert_true (gcert_certificate_check_names (chain, domains, &error));
-  g_assert_no_error (error);
-  g_assert_true (gcert_certificate_verify_chain (chain, pebble_root, &error));
-  g_assert_no_error (error);
+  g_assert_nonnull (chain);
 }
 
 static void
@@ -341,19 +309,13 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  GCertTestPebbleOptions options = GCERT_TEST_PEBBLE_OPTIONS_INIT;
   int status;
 
   G_STATIC_ASSERT (G_N_ELEMENTS (fault_cases) == G_N_ELEMENTS (fault_names));
   g_test_init (&argc, &argv, NULL);
 
   /* no authorization reuse: every issuance goes through the DNS step */
-  options.authz_reuse = 0;
-  pebble = gcert_test_pebble_start (&options, &error);
-  g_assert_no_error (error);
-  pebble_root = gcert_test_pebble_get_root (pebble, &error);
-  g_assert_no_error (error);
+  pebble = gcert_test_start_pebble (NULL, &pebble_root);
 
   g_test_add ("/gcert/fault/clean", Fixture, NULL, fixture_setup, test_clean, fixture_teardown);
   for (guint i = 0; i < G_N_ELEMENTS (fault_cases); i++)

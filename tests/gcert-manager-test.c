@@ -22,8 +22,6 @@ typedef struct {
   char         *state;
   char         *calls;      /* what the exec script was asked to do */
   GPtrArray    *results;
-  GError       *error;
-  GMainLoop    *loop;
   GCancellable *cancellable;
   char         *cancel_on;  /* cancel when a progress line contains this */
   GString      *progress;
@@ -36,7 +34,6 @@ fixture_setup (Fixture       *fx,
   fx->dir = gcert_test_mkdtemp ("gcert-manager");
   fx->state = g_build_filename (fx->dir, "state", NULL);
   fx->calls = g_build_filename (fx->dir, "calls.log", NULL);
-  fx->loop = g_main_loop_new (NULL, FALSE);
   fx->cancellable = g_cancellable_new ();
   fx->progress = g_string_new (NULL);
 }
@@ -46,8 +43,6 @@ fixture_teardown (Fixture       *fx,
                   gconstpointer  data)
 {
   g_clear_pointer (&fx->results, g_ptr_array_unref);
-  g_clear_error (&fx->error);
-  g_main_loop_unref (fx->loop);
   g_object_unref (fx->cancellable);
   g_string_free (fx->progress, TRUE);
   gcert_test_rm_rf (fx->dir);
@@ -65,7 +60,6 @@ write_hook (Fixture    *fx,
 {
   g_autofree char *path = g_build_filename (fx->dir, "hook.sh", NULL);
   g_autofree char *script = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (management_url == NULL)
     /* logs, but never publishes anything */
@@ -78,9 +72,7 @@ write_hook (Fixture    *fx,
                             "cleanup) curl -sf -X POST -d \"{\\\"host\\\":\\\"$2\\\"}\" '%s/clear-txt' ;;\n"
                             "esac\n",
                             fx->calls, management_url, management_url);
-  g_assert_true (g_file_set_contents (path, script, -1, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (g_chmod (path, 0755), ==, 0);
+  gcert_test_write_file (path, script, 0755);
   return g_steal_pointer (&path);
 }
 
@@ -99,17 +91,6 @@ hook_config (Fixture    *fx,
                           "[certificate %s]\ndomains = %s\ndns = hook\n",
                           pebble->directory_url, pebble->ca_certificates, fx->state,
                           resolver, propagation_timeout, hook, name, domains);
-}
-
-static void
-renewed_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Fixture *fx = user_data;
-
-  fx->results = gcert_manager_renew_finish (GCERT_MANAGER (source), result, &fx->error);
-  g_main_loop_quit (fx->loop);
 }
 
 static void
@@ -139,9 +120,8 @@ renew (Fixture    *fx,
   g_signal_connect (manager, "progress", G_CALLBACK (progress_cb), fx);
 
   g_clear_pointer (&fx->results, g_ptr_array_unref);
-  gcert_manager_renew_async (manager, NULL, GCERT_RENEW_FORCE, fx->cancellable, renewed_cb, fx);
-  g_main_loop_run (fx->loop);
-  g_assert_no_error (fx->error);
+  fx->results = gcert_test_renew (manager, NULL, GCERT_RENEW_FORCE, fx->cancellable, &error);
+  g_assert_no_error (error);
   g_assert_cmpuint (fx->results->len, ==, 1);
   return g_ptr_array_index (fx->results, 0);
 }
@@ -362,27 +342,21 @@ test_resume_after_kill (Fixture       *fx,
   g_autofree char *err_path = g_build_filename (fx->dir, "stderr.log", NULL);
   g_autofree char *pending = g_build_filename (fx->state, "certificates", "resumed",
                                                "pending.json", NULL);
-  const char *gcertctl = g_getenv ("GCERTCTL");
+  const char * const args[] = { "--config", conf_path, "renew", "--force", NULL };
   g_autoptr(GCertTestProxy) proxy = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) parts = NULL;
   GCertRenewResult *result;
 
-  g_assert_nonnull (gcertctl);
   proxy = gcert_test_proxy_new (pebble, &error);
   g_assert_no_error (error);
   parts = g_strsplit (text, pebble->directory_url, -1);
   config = g_strjoinv (gcert_test_proxy_get_directory_url (proxy), parts);
-  g_assert_true (g_file_set_contents (conf_path, config, -1, &error));
+  gcert_test_write_file (conf_path, config, 0644);
   gcert_test_proxy_add_fault (proxy, "POST", "/certZ/", GCERT_TEST_FAULT_HANG, 1);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
-  proc = g_subprocess_launcher_spawn (launcher, &error, gcertctl, "--config", conf_path,
-                                      "renew", "--force", NULL);
-  g_assert_no_error (error);
+  proc = gcert_test_spawn_gcertctl (NULL, NULL, err_path, args);
   iterate_until (download_hangs, proxy);
   g_assert_true (file_contains (err_path, "finalizing the order"));
   g_subprocess_force_exit (proc);
@@ -513,8 +487,7 @@ test_records_of_killed_run (Fixture       *fx,
   g_autofree char *calls = NULL;
   g_autofree char *stale_value = NULL;
   g_autofree char *expected = NULL;
-  const char *gcertctl = g_getenv ("GCERTCTL");
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  const char * const args[] = { "--config", conf_path, "renew", NULL };
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) words = NULL;
@@ -522,12 +495,8 @@ test_records_of_killed_run (Fixture       *fx,
 
   /* the first run's hook never publishes: it waits for propagation */
   first = hook_config (fx, pebble->dns_server, "60s", silent, "killed", "killed.test");
-  g_assert_true (g_file_set_contents (conf_path, first, -1, &error));
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
-  proc = g_subprocess_launcher_spawn (launcher, &error, gcertctl, "--config", conf_path,
-                                      "renew", NULL);
-  g_assert_no_error (error);
+  gcert_test_write_file (conf_path, first, 0644);
+  proc = gcert_test_spawn_gcertctl (NULL, NULL, err_path, args);
   iterate_until (stderr_says_waiting, err_path);
   g_subprocess_force_exit (proc);
   g_subprocess_wait (proc, NULL, &error);
@@ -558,15 +527,11 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  GCertTestPebbleOptions options = GCERT_TEST_PEBBLE_OPTIONS_INIT;
   int status;
 
   g_test_init (&argc, &argv, NULL);
 
-  options.authz_reuse = 0;
-  pebble = gcert_test_pebble_start (&options, &error);
-  g_assert_no_error (error);
+  pebble = gcert_test_start_pebble (NULL, NULL);
 
   g_test_add ("/gcert/manager/ca-error-reaches-user", Fixture, NULL, fixture_setup,
               test_ca_error_reaches_user, fixture_teardown);

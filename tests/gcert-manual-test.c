@@ -196,41 +196,7 @@ type (Fixture    *f,
   g_assert_cmpint (write (f->master, text, strlen (text)), ==, (gssize) strlen (text));
 }
 
-static void
-assert_contains (const char *haystack,
-                 const char *needle)
-{
-  if (strstr (haystack, needle) == NULL)
-    g_test_message ("“%s” not found in:\n%s", needle, haystack);
-  g_assert_nonnull (strstr (haystack, needle));
-}
-
-static void
-assert_not_contains (const char *haystack,
-                     const char *needle)
-{
-  if (strstr (haystack, needle) != NULL)
-    g_test_message ("“%s” unexpectedly found in:\n%s", needle, haystack);
-  g_assert_null (strstr (haystack, needle));
-}
-
 /* --- the provider ------------------------------------------------------------------ */
-
-static GCertDnsProvider *
-load_provider_text (Fixture     *f,
-                    const char  *text,
-                    GError     **error)
-{
-  g_autoptr(GCertConfig) config = NULL;
-  g_autoptr(GCertSettings) settings = NULL;
-  g_autoptr(GError) local_error = NULL;
-
-  config = gcert_config_load_from_data (text, f->config_path, &local_error);
-  g_assert_no_error (local_error);
-  settings = gcert_config_get_dns_settings (config, "test");
-  g_assert_nonnull (settings);
-  return gcert_plugins_new_dns_provider (settings, error);
-}
 
 /* [dns test] with the manual plugin on @tty (the fixture's pty when NULL) */
 static GCertDnsProvider *
@@ -239,15 +205,10 @@ load_provider (Fixture    *f,
                const char *extra)
 {
   g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
-  GCertDnsProvider *provider;
 
   text = g_strdup_printf ("[dns test]\nplugin = manual\ntty = %s\n%s",
                           tty != NULL ? tty : f->tty, extra != NULL ? extra : "");
-  provider = load_provider_text (f, text, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (provider);
-  return provider;
+  return gcert_test_load_dns_provider_ok (f->config_path, text, "test");
 }
 
 static void
@@ -256,15 +217,10 @@ assert_bad_config (Fixture    *f,
                    guint       line,
                    const char *key)
 {
-  g_autoptr(GCertDnsProvider) provider = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *where = g_strdup_printf ("%s:%u: [dns test] %s", f->config_path, line, key);
 
-  provider = load_provider_text (f, text, &error);
-  g_assert_null (provider);
-  g_test_message ("%s", error->message);
-  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_CONFIG);
-  assert_contains (error->message, where);
+  error = gcert_test_assert_bad_config (f->config_path, text, "dns test", GCERT_ERROR_CONFIG,
+                                        line, key, NULL);
 }
 
 static void
@@ -318,12 +274,15 @@ test_bad_keys (Fixture       *f,
 
   /* setup never touches the terminal: a run that needs no record must not
    * fail for the want of one */
-  provider = load_provider_text (f, "[dns test]\nplugin = manual\n", &error);
+  provider = gcert_test_load_dns_provider (f->config_path, "[dns test]\nplugin = manual\n", "test",
+                                           &error);
   g_assert_no_error (error);
   g_assert_cmpstr (G_OBJECT_TYPE_NAME (provider), ==, "GCertManualProvider");
   g_clear_object (&provider);
-  provider = load_provider_text (f, "[dns test]\nplugin = manual\ntty = /nonexistent/tty\n"
-                                    "ttl = 1d\nzones = example.com\n", &error);
+  provider = gcert_test_load_dns_provider (f->config_path,
+                                           "[dns test]\nplugin = manual\ntty = /nonexistent/tty\n"
+                                           "ttl = 1d\nzones = example.com\n",
+                                           "test", &error);
   g_assert_no_error (error);
   g_assert_nonnull (provider);
 }
@@ -340,9 +299,9 @@ test_create (Fixture       *f,
   /* typed before the question: answers nothing */
   type (f, "\n");
   end = wait_output (f, 0, APEX_RECORD);
-  assert_contains (f->output->str, "1 record");
+  gcert_test_assert_contains (f->output->str, "1 record");
   wait_output (f, end, "Press Enter");
-  assert_not_contains (f->output->str, "same name");
+  gcert_test_assert_not_contains (f->output->str, "same name");
 
   settle (f, SETTLE_MS);
   g_assert_null (result);
@@ -362,7 +321,7 @@ test_ttl_and_escaping (Fixture       *f,
    * terminal as a control sequence */
   create_async (provider, "_ACME-Challenge.Example.COM", "a\"b\\c\033[2J", NULL, &result);
   wait_output (f, 0, "_acme-challenge.example.com. 300 IN TXT \"a\\\"b\\\\c\\027[2J\"");
-  assert_not_contains (f->output->str, "\033");
+  gcert_test_assert_not_contains (f->output->str, "\033");
   type (f, "\n");
   assert_created (f, provider, &result);
 }
@@ -382,10 +341,10 @@ test_concurrent (Fixture       *f,
   create_async (provider, NAME, APEX_VALUE, NULL, &apex);
   create_async (provider, NAME, WILDCARD_VALUE, NULL, &wildcard);
   end = wait_output (f, 0, "Press Enter");
-  assert_contains (f->output->str, "2 records");
-  assert_contains (f->output->str, APEX_RECORD);
-  assert_contains (f->output->str, WILDCARD_RECORD);
-  assert_contains (f->output->str, "same name");
+  gcert_test_assert_contains (f->output->str, "2 records");
+  gcert_test_assert_contains (f->output->str, APEX_RECORD);
+  gcert_test_assert_contains (f->output->str, WILDCARD_RECORD);
+  gcert_test_assert_contains (f->output->str, "same name");
 
   /* one arriving while the prompt is open waits for its own */
   create_async (provider, "_acme-challenge.www.example.com.", OTHER_VALUE, NULL, &other);
@@ -393,7 +352,7 @@ test_concurrent (Fixture       *f,
   g_assert_null (apex);
   g_assert_null (wildcard);
   g_assert_null (other);
-  assert_not_contains (f->output->str, OTHER_VALUE);
+  gcert_test_assert_not_contains (f->output->str, OTHER_VALUE);
 
   type (f, "\n");
   assert_created (f, provider, &apex);
@@ -401,7 +360,7 @@ test_concurrent (Fixture       *f,
 
   second = wait_output (f, end, "_acme-challenge.www.example.com. 60 IN TXT \"" OTHER_VALUE "\"");
   head = g_strndup (f->output->str + end, second - end);
-  assert_contains (head, "1 record");
+  gcert_test_assert_contains (head, "1 record");
   wait_output (f, second, "Press Enter");
   settle (f, SETTLE_MS);
   g_assert_null (other);
@@ -449,7 +408,7 @@ test_cancel (Fixture       *f,
   create_async (provider, NAME, APEX_VALUE, cancellable, &apex);
   assert_cancelled (f, provider, &apex);
   settle (f, SETTLE_MS);
-  assert_not_contains (f->output->str + end, APEX_VALUE);
+  gcert_test_assert_not_contains (f->output->str + end, APEX_VALUE);
 
   /* one of two in a prompt: the other still waits for Enter; one not
    * shown yet is never shown */
@@ -467,7 +426,7 @@ test_cancel (Fixture       *f,
   type (f, "\n");
   assert_created (f, provider, &wildcard);
   settle (f, SETTLE_MS);
-  assert_not_contains (f->output->str, OTHER_VALUE);
+  gcert_test_assert_not_contains (f->output->str, OTHER_VALUE);
 
   g_assert_cmpint (tcgetattr (f->slave, &after), ==, 0);
   assert_same_attrs (&before, &after);
@@ -494,8 +453,8 @@ test_end_of_input (Fixture       *f,
                                                            &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
-  assert_contains (error->message, f->tty);
-  assert_contains (error->message, "ended");
+  gcert_test_assert_contains (error->message, f->tty);
+  gcert_test_assert_contains (error->message, "ended");
 }
 
 static void
@@ -553,11 +512,12 @@ assert_no_terminal (Fixture    *f,
   g_assert_cmpint (g_get_monotonic_time () - started, <, G_TIME_SPAN_SECOND);
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NOT_SUPPORTED);
-  assert_contains (error->message,
-                   "the manual DNS plugin needs a terminal to ask you to create "
-                   NAME " TXT \"" APEX_VALUE "\"; use another plugin for unattended runs");
-  assert_contains (error->message, tty);
-  assert_contains (error->message, reason);
+  gcert_test_assert_contains (error->message,
+                              "the manual DNS plugin needs a terminal to ask you to create "
+                              NAME " TXT \"" APEX_VALUE "\"; "
+                              "use another plugin for unattended runs");
+  gcert_test_assert_contains (error->message, tty);
+  gcert_test_assert_contains (error->message, reason);
   g_clear_object (&result);
 
   /* a cleanup without a terminal still succeeds: the record goes to the log */
@@ -569,8 +529,8 @@ assert_no_terminal (Fixture    *f,
                                                           gcert_test_wait_for (&result),
                                                           &error));
   g_assert_no_error (error);
-  assert_contains (plugin_log->str, "You may now remove: " APEX_RECORD " (");
-  assert_contains (plugin_log->str, reason);
+  gcert_test_assert_contains (plugin_log->str, "You may now remove: " APEX_RECORD " (");
+  gcert_test_assert_contains (plugin_log->str, reason);
 }
 
 static void
@@ -616,16 +576,6 @@ ensure_pebble (void)
   g_assert_no_error (error);
 }
 
-static const char *
-gcertctl_path (void)
-{
-  const char *path = g_getenv ("GCERTCTL");
-
-  if (path == NULL)
-    g_error ("GCERTCTL is not set; run this test with “meson test”");
-  return path;
-}
-
 /* Writes a config for Pebble with [dns m] on @tty. */
 static char *
 write_gcertctl_config (Fixture    *f,
@@ -634,11 +584,8 @@ write_gcertctl_config (Fixture    *f,
   g_autofree char *state = g_build_filename (f->dir, "state", NULL);
   g_autofree char *extra = g_strdup_printf ("[dns m]\nplugin = manual\ntty = %s\n", tty);
   g_autofree char *text = gcert_test_pebble_config (pebble, state, extra);
-  g_autoptr(GError) error = NULL;
 
-  g_file_set_contents_full (f->config_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-                            &error);
-  g_assert_no_error (error);
+  gcert_test_write_file (f->config_path, text, 0600);
   return g_steal_pointer (&state);
 }
 
@@ -646,23 +593,12 @@ write_gcertctl_config (Fixture    *f,
 static GSubprocess *
 spawn_issue (Fixture *f)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autofree char *out = g_build_filename (f->dir, "stdout", NULL);
   g_autofree char *err = g_build_filename (f->dir, "stderr", NULL);
-  g_autoptr(GError) error = NULL;
-  GSubprocess *process;
+  const char * const args[] = { "issue", "-d", "example.test", "-d", "*.example.test",
+                                "--dns", "m", "--name", "web", NULL };
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_stdout_file_path (launcher, out);
-  g_subprocess_launcher_set_stderr_file_path (launcher, err);
-  g_subprocess_launcher_unsetenv (launcher, "GCERT_CA_CERTIFICATES");
-  g_subprocess_launcher_unsetenv (launcher, "GCERT_STATEDIR");
-  g_subprocess_launcher_unsetenv (launcher, "STATE_DIRECTORY");
-  process = g_subprocess_launcher_spawn (launcher, &error, gcertctl_path (), "-c", f->config_path,
-                                         "issue", "-d", "example.test", "-d", "*.example.test",
-                                         "--dns", "m", "--name", "web", NULL);
-  g_assert_no_error (error);
-  return process;
+  return gcert_test_spawn_gcertctl (f->config_path, out, err, args);
 }
 
 static char *
@@ -670,12 +606,8 @@ read_text (Fixture    *f,
            const char *name)
 {
   g_autofree char *path = g_build_filename (f->dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
 
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
+  return gcert_test_read_file (path);
 }
 
 /* Steps until the process has exited; its exit status. */
@@ -740,14 +672,10 @@ test_gcertctl_issue (Fixture       *f,
 {
   static const char * const names[] = { "example.test", "*.example.test", NULL };
   g_autofree char *state = NULL;
-  g_autofree char *fullchain_path = NULL;
-  g_autofree char *privkey_path = NULL;
-  g_autofree char *fullchain_pem = NULL;
-  g_autofree char *privkey_pem = NULL;
+  g_autofree char *root = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GPtrArray) values = NULL;
   g_autoptr(GCertCertificate) chain = NULL;
-  g_autoptr(GCertKey) key = NULL;
   g_autoptr(GError) error = NULL;
   gsize end;
 
@@ -758,7 +686,7 @@ test_gcertctl_issue (Fixture       *f,
   /* both challenges in one prompt; the administrator creates them (here
    * in challtestsrv, which the propagation check and Pebble ask) */
   end = wait_output (f, 0, "Press Enter");
-  assert_contains (f->output->str, "2 records");
+  gcert_test_assert_contains (f->output->str, "2 records");
   values = prompted_values (f, 0);
   g_assert_cmpuint (values->len, ==, 2);
   for (guint i = 0; i < values->len; i++)
@@ -776,25 +704,15 @@ test_gcertctl_issue (Fixture       *f,
                                                "60 IN TXT \"%s\"",
                                                (const char *) g_ptr_array_index (values, i));
 
-      assert_contains (f->output->str + end, line);
+      gcert_test_assert_contains (f->output->str + end, line);
     }
   gcert_test_pebble_clear_txt (pebble, "_acme-challenge.example.test.", &error);
   g_assert_no_error (error);
 
-  fullchain_path = g_build_filename (state, "live", "web", "fullchain.pem", NULL);
-  privkey_path = g_build_filename (state, "live", "web", "privkey.pem", NULL);
-  g_file_get_contents (fullchain_path, &fullchain_pem, NULL, &error);
+  root = gcert_test_pebble_get_root (pebble, &error);
   g_assert_no_error (error);
-  g_file_get_contents (privkey_path, &privkey_pem, NULL, &error);
-  g_assert_no_error (error);
-  chain = gcert_certificate_new_from_pem (fullchain_pem, -1, &error);
-  g_assert_no_error (error);
-  key = gcert_key_new_from_pem (privkey_pem, -1, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (gcert_certificate_get_chain_length (chain), >=, 2);
-  g_assert_true (gcert_certificate_matches_key (chain, key));
-  gcert_certificate_check_names (chain, names, &error);
-  g_assert_no_error (error);
+  chain = gcert_test_check_live (state, "web", names, root);
+  g_assert_nonnull (chain);
 }
 
 static void
@@ -822,12 +740,13 @@ test_gcertctl_no_terminal (Fixture       *f,
   g_assert_cmpint (status, !=, 0);
   g_assert_cmpint (status, !=, 2);
   err = read_text (f, "stderr");
-  assert_contains (err, "the manual DNS plugin needs a terminal to ask you to create "
-                        "_acme-challenge.example.test. TXT \"");
-  assert_contains (err, "use another plugin for unattended runs");
-  assert_contains (err, "/dev/null is not a terminal");
+  gcert_test_assert_contains (err,
+                              "the manual DNS plugin needs a terminal to ask you to create "
+                              "_acme-challenge.example.test. TXT \"");
+  gcert_test_assert_contains (err, "use another plugin for unattended runs");
+  gcert_test_assert_contains (err, "/dev/null is not a terminal");
   out = read_text (f, "stdout");
-  assert_not_contains (out, "renewed");
+  gcert_test_assert_not_contains (out, "renewed");
   assert_no_live (state);
   /* and nothing was asked on the test's terminal */
   g_assert_cmpuint (f->output->len, ==, 0);
@@ -854,7 +773,7 @@ test_gcertctl_interrupt (Fixture       *f,
   status = wait_exit (f, process, 30);
   g_assert_cmpint (status, !=, 0);
   pump (f);
-  assert_contains (f->output->str + end, "cancelled");
+  gcert_test_assert_contains (f->output->str + end, "cancelled");
   assert_no_live (state);
   g_assert_cmpint (tcgetattr (f->slave, &after), ==, 0);
   assert_same_attrs (&before, &after);

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
@@ -52,52 +51,8 @@ fixture_teardown (Fixture       *fixture,
   g_free (fixture->config_path);
 }
 
-/* The `[dns test]` group of @text, loaded as if from the fixture's file. */
-static GCertSettings *
-load_settings (Fixture    *fixture,
-               const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GCertConfig) config = NULL;
-  GCertSettings *settings;
-
-  config = gcert_config_load_from_data (text, fixture->config_path, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (config);
-  settings = gcert_config_get_dns_settings (config, "test");
-  g_assert_nonnull (settings);
-  return settings;
-}
-
-static GCertDnsProvider *
-load_provider (Fixture     *fixture,
-               const char  *text,
-               GError     **error)
-{
-  g_autoptr(GCertSettings) settings = load_settings (fixture, text);
-
-  return gcert_plugins_new_dns_provider (settings, error);
-}
-
 /* Asserts a GCERT_ERROR_CONFIG naming "FILE:LINE: [dns test] KEY" and
  * containing @detail. */
-static void
-assert_config_error (Fixture    *fixture,
-                     GError     *error,
-                     guint       line,
-                     const char *key,
-                     const char *detail)
-{
-  g_autofree char *where = g_strdup_printf ("%s:%u: [dns test] %s", fixture->config_path,
-                                            line, key);
-
-  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_CONFIG);
-  g_test_message ("%s", error->message);
-  g_assert_nonnull (strstr (error->message, where));
-  if (detail != NULL)
-    g_assert_nonnull (strstr (error->message, detail));
-}
-
 static void
 assert_bad_config (Fixture    *fixture,
                    const char *text,
@@ -106,53 +61,9 @@ assert_bad_config (Fixture    *fixture,
                    const char *detail)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GCertDnsProvider) provider = NULL;
 
-  provider = load_provider (fixture, text, &error);
-  g_assert_null (provider);
-  assert_config_error (fixture, error, line, key, detail);
-}
-
-static char *
-write_script (Fixture    *fixture,
-              const char *name,
-              const char *body,
-              int         mode)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
-  g_autofree char *text = g_strconcat ("#!/bin/sh\n", body, NULL);
-
-  g_assert_true (g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE,
-                                           mode, &error));
-  g_assert_no_error (error);
-  return g_steal_pointer (&path);
-}
-
-static gboolean
-create_record (GCertDnsProvider  *provider,
-               const char        *fqdn,
-               const char        *value,
-               GCancellable      *cancellable,
-               GError           **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  gcert_dns_provider_create_record_async (provider, fqdn, value, cancellable,
-                                          gcert_test_result_cb, &result);
-  return gcert_dns_provider_create_record_finish (provider, gcert_test_wait_for (&result), error);
-}
-
-static gboolean
-remove_record (GCertDnsProvider  *provider,
-               const char        *fqdn,
-               const char        *value,
-               GError           **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  gcert_dns_provider_remove_record_async (provider, fqdn, value, NULL, gcert_test_result_cb, &result);
-  return gcert_dns_provider_remove_record_finish (provider, gcert_test_wait_for (&result), error);
+  error = gcert_test_assert_bad_config (fixture->config_path, text, "dns test",
+                                        GCERT_ERROR_CONFIG, line, key, detail);
 }
 
 /* Loader */
@@ -199,17 +110,19 @@ test_loader_types (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GCertDnsProvider) provider = NULL;
-  g_autofree char *script = write_script (fixture, "hook", "exit 0\n", 0700);
+  g_autofree char *script = gcert_test_write_script (fixture->dir, "hook", "exit 0\n", 0700);
 
-  provider = load_provider (fixture, "[dns test]\nplugin = exec\nprogram = hook\n", &error);
+  provider = gcert_test_load_dns_provider (fixture->config_path,
+                                           "[dns test]\nplugin = exec\nprogram = hook\n", "test",
+                                           &error);
   g_assert_no_error (error);
   g_assert_true (GCERT_IS_DNS_PROVIDER (provider));
   g_assert_cmpstr (G_OBJECT_TYPE_NAME (provider), ==, "GCertExecProvider");
   g_clear_object (&provider);
 
-  provider = load_provider (fixture,
-                            "[dns test]\nplugin = challtestsrv\nurl = http://127.0.0.1:9/\n",
-                            &error);
+  provider = gcert_test_load_dns_provider (fixture->config_path,
+                                           "[dns test]\nplugin = challtestsrv\n"
+                                           "url = http://127.0.0.1:9/\n", "test", &error);
   g_assert_no_error (error);
   g_assert_true (GCERT_IS_DNS_PROVIDER (provider));
   g_assert_cmpstr (G_OBJECT_TYPE_NAME (provider), ==, "GCertChalltestsrvProvider");
@@ -221,8 +134,8 @@ static void
 test_exec_bad_keys (Fixture       *fixture,
                     gconstpointer  user_data)
 {
-  g_autofree char *hook = write_script (fixture, "hook", "exit 0\n", 0700);
-  g_autofree char *plain = write_script (fixture, "plain", "exit 0\n", 0600);
+  g_autofree char *hook = gcert_test_write_script (fixture->dir, "hook", "exit 0\n", 0700);
+  g_autofree char *plain = gcert_test_write_script (fixture->dir, "plain", "exit 0\n", 0600);
   g_autofree char *subdir = g_build_filename (fixture->dir, "subdir", NULL);
 
   g_assert_cmpint (g_mkdir (subdir, 0700), ==, 0);
@@ -284,24 +197,25 @@ test_exec_run (Fixture       *fixture,
     "cleanup|_acme-challenge.example.com.|v-1 with space;$(no shell)\n";
 
   /* the arguments one per field; stdin is not a terminal */
-  hook = write_script (fixture, "bin-hook",
-                       "test -t 0 && exit 9\n"
-                       "printf '%s|%s|%s\\n' \"$1\" \"$2\" \"$3\" >> \"$(dirname \"$0\")/log\"\n"
-                       "echo noise on stdout\n",
-                       0700);
+  hook = gcert_test_write_script (fixture->dir, "bin-hook",
+                                  "test -t 0 && exit 9\n"
+                                  "printf '%s|%s|%s\\n' \"$1\" \"$2\" \"$3\" >> \"$(dirname \"$0\")/log\"\n"
+                                  "echo noise on stdout\n",
+                                  0700);
   /* an absolute path works as well as one relative to the config */
   config = g_strdup_printf ("[dns test]\nplugin = exec\nprogram = %s\ntimeout = 10s\n", hook);
-  provider = load_provider (fixture, config, &error);
+  provider = gcert_test_load_dns_provider (fixture->config_path, config, "test", &error);
   g_assert_no_error (error);
 
-  g_assert_true (create_record (provider, "_acme-challenge.example.com.",
-                                "v-1 with space;$(no shell)", NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, "_acme-challenge.example.com.",
+                                           "v-1 with space;$(no shell)", NULL, &error));
   g_assert_no_error (error);
   /* the trailing dot is added when missing */
-  g_assert_true (create_record (provider, "_acme-challenge.example.com", "v-2", NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, "_acme-challenge.example.com", "v-2", NULL,
+                                           &error));
   g_assert_no_error (error);
-  g_assert_true (remove_record (provider, "_acme-challenge.example.com.",
-                                "v-1 with space;$(no shell)", &error));
+  g_assert_true (gcert_test_remove_record (provider, "_acme-challenge.example.com.",
+                                           "v-1 with space;$(no shell)", NULL, &error));
   g_assert_no_error (error);
 
   g_assert_true (g_file_get_contents (log, &contents, NULL, &error));
@@ -317,22 +231,25 @@ test_exec_failure (Fixture       *fixture,
   g_autoptr(GCertDnsProvider) provider = NULL;
   g_autofree char *hook = NULL;
 
-  hook = write_script (fixture, "hook",
-                       "if [ \"$1\" = present ]; then\n"
-                       "  echo 'starting' >&2\n"
-                       "  echo 'the DNS API said: zone not found' >&2\n"
-                       "  exit 3\n"
-                       "fi\n"
-                       /* a flood of output: only its end is kept */
-                       "i=0\n"
-                       "while [ $i -lt 20000 ]; do echo \"line $i of noise\" >&2; i=$((i+1)); done\n"
-                       "echo 'the very last line' >&2\n"
-                       "kill -TERM $$\n",
-                       0700);
-  provider = load_provider (fixture, "[dns test]\nplugin = exec\nprogram = hook\n", &error);
+  hook = gcert_test_write_script (fixture->dir, "hook",
+                                  "if [ \"$1\" = present ]; then\n"
+                                  "  echo 'starting' >&2\n"
+                                  "  echo 'the DNS API said: zone not found' >&2\n"
+                                  "  exit 3\n"
+                                  "fi\n"
+                                  /* a flood of output: only its end is kept */
+                                  "i=0\n"
+                                  "while [ $i -lt 20000 ]; do echo \"line $i of noise\" >&2; i=$((i+1)); done\n"
+                                  "echo 'the very last line' >&2\n"
+                                  "kill -TERM $$\n",
+                                  0700);
+  provider = gcert_test_load_dns_provider (fixture->config_path,
+                                           "[dns test]\nplugin = exec\nprogram = hook\n", "test",
+                                           &error);
   g_assert_no_error (error);
 
-  g_assert_false (create_record (provider, "_acme-challenge.example.com.", "v", NULL, &error));
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.example.com.", "v", NULL,
+                                            &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "exit status 3"));
@@ -342,27 +259,14 @@ test_exec_failure (Fixture       *fixture,
   g_assert_nonnull (strstr (error->message, "present _acme-challenge.example.com."));
   g_clear_error (&error);
 
-  g_assert_false (remove_record (provider, "_acme-challenge.example.com.", "v", &error));
+  g_assert_false (gcert_test_remove_record (provider, "_acme-challenge.example.com.", "v", NULL,
+                                            &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "signal 15"));
   g_assert_nonnull (strstr (error->message, "the very last line"));
   g_assert_null (strstr (error->message, "line 100 of noise"));
   g_assert_cmpuint (strlen (error->message), <, 2048);
-}
-
-static gboolean
-process_gone (pid_t pid)
-{
-  g_autofree char *stat_path = g_strdup_printf ("/proc/%d/stat", (int) pid);
-  g_autofree char *stat = NULL;
-  const char *end;
-
-  if (!g_file_get_contents (stat_path, &stat, NULL, NULL))
-    return TRUE;
-  /* a zombie waiting for init counts as gone */
-  end = strrchr (stat, ')');
-  return end != NULL && end[1] == ' ' && end[2] == 'Z';
 }
 
 static void
@@ -373,25 +277,24 @@ test_exec_timeout (Fixture       *fixture,
   g_autoptr(GCertDnsProvider) provider = NULL;
   g_autofree char *hook = NULL;
   g_autofree char *pid_file = g_build_filename (fixture->dir, "child.pid", NULL);
-  g_autofree char *pid_text = NULL;
   gint64 started;
   gint64 elapsed;
-  pid_t child;
 
   /* hangs, with a child of its own that holds stderr open */
-  hook = write_script (fixture, "hook",
-                       "echo 'hanging now' >&2\n"
-                       "sleep 300 &\n"
-                       "echo $! > \"$(dirname \"$0\")/child.pid\"\n"
-                       "wait\n",
-                       0700);
-  provider = load_provider (fixture,
-                            "[dns test]\nplugin = exec\nprogram = hook\ntimeout = 1s\n",
-                            &error);
+  hook = gcert_test_write_script (fixture->dir, "hook",
+                                  "echo 'hanging now' >&2\n"
+                                  "sleep 300 &\n"
+                                  "echo $! > \"$(dirname \"$0\")/child.pid\"\n"
+                                  "wait\n",
+                                  0700);
+  provider = gcert_test_load_dns_provider (fixture->config_path,
+                                           "[dns test]\nplugin = exec\nprogram = hook\n"
+                                           "timeout = 1s\n", "test", &error);
   g_assert_no_error (error);
 
   started = g_get_monotonic_time ();
-  g_assert_false (create_record (provider, "_acme-challenge.example.com.", "v", NULL, &error));
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.example.com.", "v", NULL,
+                                            &error));
   elapsed = g_get_monotonic_time () - started;
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_TIMED_OUT);
@@ -400,19 +303,7 @@ test_exec_timeout (Fixture       *fixture,
   g_assert_cmpint (elapsed, <, 4 * G_USEC_PER_SEC);
 
   /* what it started was killed with it */
-  g_assert_true (g_file_get_contents (pid_file, &pid_text, NULL, NULL));
-  child = (pid_t) atoi (pid_text);
-  g_assert_cmpint (child, >, 1);
-  for (guint i = 0; i < 50 && !process_gone (child); i++)
-    g_usleep (100 * 1000);
-  g_assert_true (process_gone (child));
-}
-
-static gboolean
-cancel_cb (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-  return G_SOURCE_REMOVE;
+  gcert_test_assert_process_gone (pid_file);
 }
 
 static void
@@ -422,16 +313,18 @@ test_exec_cancel (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(GCertDnsProvider) provider = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autofree char *hook = write_script (fixture, "hook", "exec sleep 300\n", 0700);
+  g_autofree char *hook = gcert_test_write_script (fixture->dir, "hook", "exec sleep 300\n", 0700);
   gint64 started;
 
-  provider = load_provider (fixture, "[dns test]\nplugin = exec\nprogram = hook\n", &error);
+  provider = gcert_test_load_dns_provider (fixture->config_path,
+                                           "[dns test]\nplugin = exec\nprogram = hook\n", "test",
+                                           &error);
   g_assert_no_error (error);
 
-  g_timeout_add (300, cancel_cb, cancellable);
+  gcert_test_cancel_after (cancellable, 300);
   started = g_get_monotonic_time ();
-  g_assert_false (create_record (provider, "_acme-challenge.example.com.", "v", cancellable,
-                                 &error));
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.example.com.", "v",
+                                            cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (g_get_monotonic_time () - started, <, 2 * G_USEC_PER_SEC);
 }
@@ -468,23 +361,11 @@ static GCertDnsProvider *
 challtestsrv_provider (Fixture    *fixture,
                        const char *url)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *config = NULL;
-  GCertDnsProvider *provider;
 
   config = g_strdup_printf ("[dns test]\nplugin = challtestsrv\nurl = %s\n",
                             url != NULL ? url : fixture->pebble->challtestsrv_url);
-  provider = load_provider (fixture, config, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (provider);
-  return provider;
-}
-
-static int
-compare_strings (const void *a,
-                 const void *b)
-{
-  return strcmp (*(char * const *) a, *(char * const *) b);
+  return gcert_test_load_dns_provider_ok (fixture->config_path, config, "test");
 }
 
 /* The values challtestsrv's DNS serves at @fqdn, sorted and joined by ','. */
@@ -493,14 +374,11 @@ served (Fixture    *fixture,
         const char *fqdn)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_auto(GStrv) values = NULL;
+  g_auto(GStrv) values = gcert_test_query_txt (fixture->pebble->dns_server, fqdn, &error);
 
-  gcert_dns_query_txt_async (fixture->pebble->dns_server, fqdn, NULL, gcert_test_result_cb, &result);
-  values = gcert_dns_query_txt_finish (gcert_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_nonnull (values);
-  qsort (values, g_strv_length (values), sizeof (char *), compare_strings);
+  gcert_test_sort_strv (values);
   return g_strjoinv (",", values);
 }
 
@@ -516,14 +394,15 @@ test_challtestsrv_create_remove (Fixture       *fixture,
   /* a trailing slash in the URL is fine */
   provider = challtestsrv_provider (fixture, url);
 
-  g_assert_true (create_record (provider, "_acme-challenge.one.example.", "token-1", NULL,
-                                &error));
+  g_assert_true (gcert_test_create_record (provider, "_acme-challenge.one.example.", "token-1",
+                                           NULL, &error));
   g_assert_no_error (error);
   values = served (fixture, "_acme-challenge.one.example.");
   g_assert_cmpstr (values, ==, "token-1");
   g_clear_pointer (&values, g_free);
 
-  g_assert_true (remove_record (provider, "_acme-challenge.one.example.", "token-1", &error));
+  g_assert_true (gcert_test_remove_record (provider, "_acme-challenge.one.example.", "token-1",
+                                           NULL, &error));
   g_assert_no_error (error);
   values = served (fixture, "_acme-challenge.one.example.");
   g_assert_cmpstr (values, ==, "");
@@ -540,24 +419,25 @@ test_challtestsrv_apex_wildcard (Fixture       *fixture,
   g_autofree char *values = NULL;
   const char *name = "_acme-challenge.two.example.";
 
-  g_assert_true (create_record (provider, name, "apex", NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, name, "apex", NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (create_record (provider, name, "wildcard", NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, name, "wildcard", NULL, &error));
   g_assert_no_error (error);
   /* another name is not touched by what happens at this one */
-  g_assert_true (create_record (provider, "_acme-challenge.other.example.", "x", NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, "_acme-challenge.other.example.", "x", NULL,
+                                           &error));
   g_assert_no_error (error);
   values = served (fixture, name);
   g_assert_cmpstr (values, ==, "apex,wildcard");
   g_clear_pointer (&values, g_free);
 
-  g_assert_true (remove_record (provider, name, "apex", &error));
+  g_assert_true (gcert_test_remove_record (provider, name, "apex", NULL, &error));
   g_assert_no_error (error);
   values = served (fixture, name);
   g_assert_cmpstr (values, ==, "wildcard");
   g_clear_pointer (&values, g_free);
 
-  g_assert_true (remove_record (provider, name, "wildcard", &error));
+  g_assert_true (gcert_test_remove_record (provider, name, "wildcard", NULL, &error));
   g_assert_no_error (error);
   values = served (fixture, name);
   g_assert_cmpstr (values, ==, "");
@@ -611,14 +491,16 @@ test_challtestsrv_errors (Fixture       *fixture,
 
   /* the server answers, but not the API */
   provider = challtestsrv_provider (fixture, wrong_path);
-  g_assert_false (create_record (provider, "_acme-challenge.one.example.", "v", NULL, &error));
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.one.example.", "v", NULL,
+                                            &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "404"));
   g_assert_nonnull (strstr (error->message, "/nope/set-txt"));
   g_assert_nonnull (strstr (error->message, "_acme-challenge.one.example."));
   g_clear_error (&error);
-  g_assert_false (remove_record (provider, "_acme-challenge.one.example.", "v", &error));
+  g_assert_false (gcert_test_remove_record (provider, "_acme-challenge.one.example.", "v", NULL,
+                                            &error));
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "404"));
   g_clear_error (&error);
@@ -626,7 +508,8 @@ test_challtestsrv_errors (Fixture       *fixture,
 
   /* nobody listens */
   provider = challtestsrv_provider (fixture, dead_url);
-  g_assert_false (create_record (provider, "_acme-challenge.one.example.", "v", NULL, &error));
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.one.example.", "v", NULL,
+                                            &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NETWORK);
   g_assert_nonnull (strstr (error->message, dead_url));

@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
@@ -54,18 +53,6 @@ fixture_teardown (Fixture       *f,
   g_free (f->config_path);
 }
 
-static void
-write_file (const char *path,
-            const char *text,
-            int         mode)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, mode, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_chmod (path, mode), ==, 0);
-}
-
 /* "[dns test]" for the fixture's server, then @extra lines */
 static char *
 provider_config (const char *extra)
@@ -78,44 +65,13 @@ provider_config (const char *extra)
                           pdns->api_url, pdns->api_key_file, extra != NULL ? extra : "");
 }
 
-static GCertSettings *
-load_settings (Fixture    *f,
-               const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GCertConfig) config = NULL;
-  GCertSettings *settings;
-
-  config = gcert_config_load_from_data (text, f->config_path, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (config);
-  settings = gcert_config_get_dns_settings (config, "test");
-  g_assert_nonnull (settings);
-  return settings;
-}
-
-static GCertDnsProvider *
-load_provider_text (Fixture     *f,
-                    const char  *text,
-                    GError     **error)
-{
-  g_autoptr(GCertSettings) settings = load_settings (f, text);
-
-  return gcert_plugins_new_dns_provider (settings, error);
-}
-
 static GCertDnsProvider *
 load_provider (Fixture    *f,
                const char *extra)
 {
   g_autofree char *text = provider_config (extra);
-  g_autoptr(GError) error = NULL;
-  GCertDnsProvider *provider;
 
-  provider = load_provider_text (f, text, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (provider);
-  return provider;
+  return gcert_test_load_dns_provider_ok (f->config_path, text, "test");
 }
 
 /* @code -1: any GCERT_ERROR code (a secret file's own checks choose theirs) */
@@ -128,22 +84,9 @@ assert_bad_setup (Fixture    *f,
                   const char *detail)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GCertDnsProvider) provider = NULL;
-  g_autofree char *where = g_strdup_printf ("%s:%u: [dns test]%s%s", f->config_path, line,
-                                            key != NULL ? " " : "", key != NULL ? key : "");
 
-  provider = load_provider_text (f, text, &error);
-  g_assert_null (provider);
-  g_assert_nonnull (error);
-  g_test_message ("%s", error->message);
-  if (code >= 0)
-    g_assert_error (error, GCERT_ERROR, code);
-  else
-    g_assert_true (error->domain == GCERT_ERROR);
-  g_assert_nonnull (strstr (error->message, where));
-  if (detail != NULL)
-    g_assert_nonnull (strstr (error->message, detail));
-  g_assert_null (strstr (error->message, pdns->api_key));
+  error = gcert_test_assert_bad_config (f->config_path, text, "dns test", code, line, key, detail);
+  gcert_test_assert_no_secret (error->message, pdns->api_key);
 }
 
 static void
@@ -156,55 +99,17 @@ assert_bad_config (Fixture    *f,
   assert_bad_setup (f, text, GCERT_ERROR_CONFIG, line, key, detail);
 }
 
-static gboolean
-create_record (GCertDnsProvider  *provider,
-               const char        *fqdn,
-               const char        *value,
-               GCancellable      *cancellable,
-               GError           **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  gcert_dns_provider_create_record_async (provider, fqdn, value, cancellable,
-                                          gcert_test_result_cb, &result);
-  return gcert_dns_provider_create_record_finish (provider, gcert_test_wait_for (&result), error);
-}
-
-static gboolean
-remove_record (GCertDnsProvider  *provider,
-               const char        *fqdn,
-               const char        *value,
-               GError           **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  gcert_dns_provider_remove_record_async (provider, fqdn, value, NULL, gcert_test_result_cb,
-                                          &result);
-  return gcert_dns_provider_remove_record_finish (provider, gcert_test_wait_for (&result), error);
-}
-
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
-}
-
 /* The values served at @fqdn, sorted, joined with "|". */
 static char *
 served (const char *fqdn)
 {
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) values = gcert_test_pdns_query_txt (pdns, fqdn, &error);
-  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
 
   g_assert_no_error (error);
   g_assert_nonnull (values);
-  for (guint i = 0; values[i] != NULL; i++)
-    g_ptr_array_add (sorted, values[i]);
-  g_ptr_array_sort (sorted, compare_strings);
-  g_ptr_array_add (sorted, NULL);
-  return g_strjoinv ("|", (char **) sorted->pdata);
+  gcert_test_sort_strv (values);
+  return g_strjoinv ("|", values);
 }
 
 static void
@@ -390,7 +295,7 @@ test_others_kept (Fixture       *f,
   /* with a comment and a TTL of its own */
   set_commented (fqdn, 77, others, "kept by the other client");
 
-  g_assert_true (create_record (provider, fqdn, "mine", NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, fqdn, "mine", NULL, &error));
   g_assert_no_error (error);
   assert_served (fqdn, "mine|someone else's|with \"quotes\" and \\");
   /* the RRset kept the TTL and comment the other client gave it */
@@ -399,12 +304,12 @@ test_others_kept (Fixture       *f,
   g_assert_nonnull (strstr (json, "\"ttl\": 77"));
   g_assert_nonnull (strstr (json, "kept by the other client"));
 
-  g_assert_true (remove_record (provider, fqdn, "mine", &error));
+  g_assert_true (gcert_test_remove_record (provider, fqdn, "mine", NULL, &error));
   g_assert_no_error (error);
   assert_served (fqdn, "someone else's|with \"quotes\" and \\");
 
   /* removing it again changes nothing */
-  g_assert_true (remove_record (provider, fqdn, "mine", &error));
+  g_assert_true (gcert_test_remove_record (provider, fqdn, "mine", NULL, &error));
   g_assert_no_error (error);
   assert_served (fqdn, "someone else's|with \"quotes\" and \\");
 
@@ -422,28 +327,29 @@ test_idempotent (Fixture       *f,
   const char *fqdn = "_acme-challenge.idem.example.test.";
 
   /* nothing there at all */
-  g_assert_true (remove_record (provider, fqdn, "never-added", &error));
+  g_assert_true (gcert_test_remove_record (provider, fqdn, "never-added", NULL, &error));
   g_assert_no_error (error);
   assert_served (fqdn, "");
 
   /* the same value twice is one record, with the configured TTL */
-  g_assert_true (create_record (provider, fqdn, "once", NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, fqdn, "once", NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (create_record (provider, "_ACME-Challenge.Idem.Example.Test", "once", NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, "_ACME-Challenge.Idem.Example.Test", "once",
+                                           NULL, &error));
   g_assert_no_error (error);
   assert_served (fqdn, "once");
   json = zone_json ("example.test");
   g_assert_nonnull (strstr (json, "\"ttl\": 30"));
 
   /* another value's removal leaves it */
-  g_assert_true (remove_record (provider, fqdn, "other", &error));
+  g_assert_true (gcert_test_remove_record (provider, fqdn, "other", NULL, &error));
   g_assert_no_error (error);
   assert_served (fqdn, "once");
 
-  g_assert_true (remove_record (provider, fqdn, "once", &error));
+  g_assert_true (gcert_test_remove_record (provider, fqdn, "once", NULL, &error));
   g_assert_no_error (error);
   assert_served (fqdn, "");
-  g_assert_true (remove_record (provider, fqdn, "once", &error));
+  g_assert_true (gcert_test_remove_record (provider, fqdn, "once", NULL, &error));
   g_assert_no_error (error);
 }
 
@@ -457,16 +363,16 @@ test_walk_up (Fixture       *f,
   g_autofree char *sub = NULL;
   g_autofree char *parent = NULL;
 
-  g_assert_true (create_record (provider, "_acme-challenge.deep.host.walk.test.", "walked",
-                                NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, "_acme-challenge.deep.host.walk.test.",
+                                           "walked", NULL, &error));
   g_assert_no_error (error);
   assert_served ("_acme-challenge.deep.host.walk.test.", "walked");
   walk = zone_json ("walk.test");
   g_assert_nonnull (strstr (walk, "_acme-challenge.deep.host.walk.test."));
 
   /* the most specific zone wins */
-  g_assert_true (create_record (provider, "_acme-challenge.sub.example.test.", "in-sub",
-                                NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, "_acme-challenge.sub.example.test.", "in-sub",
+                                           NULL, &error));
   g_assert_no_error (error);
   assert_served ("_acme-challenge.sub.example.test.", "in-sub");
   sub = zone_json ("sub.example.test");
@@ -474,11 +380,11 @@ test_walk_up (Fixture       *f,
   parent = zone_json ("example.test");
   g_assert_null (strstr (parent, "_acme-challenge.sub.example.test."));
 
-  g_assert_true (remove_record (provider, "_acme-challenge.deep.host.walk.test.", "walked",
-                                &error));
+  g_assert_true (gcert_test_remove_record (provider, "_acme-challenge.deep.host.walk.test.",
+                                           "walked", NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (remove_record (provider, "_acme-challenge.sub.example.test.", "in-sub",
-                                &error));
+  g_assert_true (gcert_test_remove_record (provider, "_acme-challenge.sub.example.test.", "in-sub",
+                                           NULL, &error));
   g_assert_no_error (error);
   assert_served ("_acme-challenge.deep.host.walk.test.", "");
   assert_served ("_acme-challenge.sub.example.test.", "");
@@ -492,15 +398,18 @@ test_zone_key (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   provider = load_provider (f, "zone = Walk.Test.\nserver-id = localhost\ntimeout = 10s\n");
-  g_assert_true (create_record (provider, "_acme-challenge.z.walk.test.", "zoned", NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, "_acme-challenge.z.walk.test.", "zoned", NULL,
+                                           &error));
   g_assert_no_error (error);
   assert_served ("_acme-challenge.z.walk.test.", "zoned");
-  g_assert_true (remove_record (provider, "_acme-challenge.z.walk.test.", "zoned", &error));
+  g_assert_true (gcert_test_remove_record (provider, "_acme-challenge.z.walk.test.", "zoned", NULL,
+                                           &error));
   g_assert_no_error (error);
   assert_served ("_acme-challenge.z.walk.test.", "");
 
   /* a name outside the zone is refused before anything is sent */
-  g_assert_false (create_record (provider, "_acme-challenge.example.test.", "v", NULL, &error));
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.example.test.", "v", NULL,
+                                            &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "walk.test."));
@@ -516,8 +425,8 @@ test_cancel (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   g_cancellable_cancel (cancellable);
-  g_assert_false (create_record (provider, "_acme-challenge.cancel.example.test.", "v",
-                                 cancellable, &error));
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.cancel.example.test.", "v",
+                                            cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   assert_served ("_acme-challenge.cancel.example.test.", "");
 }
@@ -534,26 +443,27 @@ test_wrong_key (Fixture       *f,
   g_autoptr(GError) error = NULL;
   const char *wrong = "wrong-key-0123456789abcdef";
 
-  write_file (key_file, wrong, 0600);
+  gcert_test_write_file (key_file, wrong, 0600);
   text = g_strdup_printf ("[dns test]\nplugin = powerdns\napi-url = %s/\napi-key-file = %s\n",
                           pdns->api_url, key_file);
-  provider = load_provider_text (f, text, &error);
+  provider = gcert_test_load_dns_provider (f->config_path, text, "test", &error);
   g_assert_no_error (error);
 
-  g_assert_false (create_record (provider, "_acme-challenge.key.example.test.", "v", NULL,
-                                 &error));
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.key.example.test.", "v",
+                                            NULL, &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_PERMISSION_DENIED);
   g_assert_nonnull (strstr (error->message, key_file));
   g_assert_nonnull (strstr (error->message, "_acme-challenge.key.example.test."));
   g_assert_nonnull (strstr (error->message, pdns->api_url));
-  g_assert_null (strstr (error->message, wrong));
-  g_assert_null (strstr (error->message, pdns->api_key));
+  gcert_test_assert_no_secret (error->message, wrong);
+  gcert_test_assert_no_secret (error->message, pdns->api_key);
   g_clear_error (&error);
 
-  g_assert_false (remove_record (provider, "_acme-challenge.key.example.test.", "v", &error));
+  g_assert_false (gcert_test_remove_record (provider, "_acme-challenge.key.example.test.", "v",
+                                            NULL, &error));
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_PERMISSION_DENIED);
-  g_assert_null (strstr (error->message, wrong));
+  gcert_test_assert_no_secret (error->message, wrong);
 }
 
 static void
@@ -564,15 +474,16 @@ test_unknown_zone (Fixture       *f,
   g_autoptr(GCertDnsProvider) zoned = load_provider (f, "zone = nosuch.test\n");
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (create_record (walking, "_acme-challenge.host.nowhere.test.", "v", NULL,
-                                 &error));
+  g_assert_false (gcert_test_create_record (walking, "_acme-challenge.host.nowhere.test.", "v",
+                                            NULL, &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "_acme-challenge.host.nowhere.test."));
   g_assert_nonnull (strstr (error->message, pdns->api_url));
   g_clear_error (&error);
 
-  g_assert_false (create_record (zoned, "_acme-challenge.nosuch.test.", "v", NULL, &error));
+  g_assert_false (gcert_test_create_record (zoned, "_acme-challenge.nosuch.test.", "v", NULL,
+                                            &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "zone “nosuch.test.”"));
@@ -582,7 +493,8 @@ test_unknown_zone (Fixture       *f,
   /* an unknown server id is not mistaken for a missing zone */
   g_clear_object (&zoned);
   zoned = load_provider (f, "server-id = elsewhere\n");
-  g_assert_false (create_record (zoned, "_acme-challenge.example.test.", "v", NULL, &error));
+  g_assert_false (gcert_test_create_record (zoned, "_acme-challenge.example.test.", "v", NULL,
+                                            &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "server “elsewhere”"));
@@ -596,7 +508,7 @@ test_server_error_text (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   /* a TXT beside a CNAME: PowerDNS refuses it with 422 and says why */
-  g_assert_false (create_record (provider, "alias.example.test.", "v", NULL, &error));
+  g_assert_false (gcert_test_create_record (provider, "alias.example.test.", "v", NULL, &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "HTTP 422"));
@@ -616,15 +528,16 @@ test_not_listening (Fixture       *f,
 
   text = g_strdup_printf ("[dns test]\nplugin = powerdns\napi-url = %s\napi-key-file = %s\n",
                           url, pdns->api_key_file);
-  provider = load_provider_text (f, text, &error);
+  provider = gcert_test_load_dns_provider (f->config_path, text, "test", &error);
   g_assert_no_error (error);
 
-  g_assert_false (create_record (provider, "_acme-challenge.example.test.", "v", NULL, &error));
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.example.test.", "v", NULL,
+                                            &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NETWORK);
   g_assert_nonnull (strstr (error->message, url));
   g_assert_nonnull (strstr (error->message, "_acme-challenge.example.test."));
-  g_assert_null (strstr (error->message, pdns->api_key));
+  gcert_test_assert_no_secret (error->message, pdns->api_key);
 }
 
 /* A stand-in for the API that fails in the ways PowerDNS itself will not. */
@@ -666,13 +579,6 @@ fake_api_cb (SoupServer        *server,
                                     strlen (body));
 }
 
-static gboolean
-cancel_cb (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 test_fake_failures (Fixture       *f,
                     gconstpointer  data)
@@ -684,37 +590,25 @@ test_fake_failures (Fixture       *f,
   g_autofree char *text = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
   g_autoptr(GSocket) listener = NULL;
-  g_autoptr(GInetAddress) loopback = NULL;
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GSocketAddress) bound = NULL;
   FakeApi fake = { 0, 500, NULL, FALSE };
   gint64 started, elapsed;
+  guint16 port;
 
   soup_server_add_handler (server, NULL, fake_api_cb, &fake, NULL);
-  listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                           &error);
-  g_assert_no_error (error);
-  loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  address = g_inet_socket_address_new (loopback, 0);
-  g_socket_bind (listener, address, TRUE, &error);
-  g_assert_no_error (error);
-  g_socket_listen (listener, &error);
-  g_assert_no_error (error);
+  listener = gcert_test_listen_loopback (G_SOCKET_TYPE_STREAM, 0, &port);
   soup_server_listen_socket (server, listener, 0, &error);
   g_assert_no_error (error);
-  bound = g_socket_get_local_address (listener, &error);
-  g_assert_no_error (error);
-  url = g_strdup_printf ("http://127.0.0.1:%u",
-                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
 
   text = g_strdup_printf ("[dns test]\nplugin = powerdns\napi-url = %s\napi-key-file = %s\n"
                           "zone = example.test\n",
                           url, pdns->api_key_file);
-  provider = load_provider_text (f, text, &error);
+  provider = gcert_test_load_dns_provider (f->config_path, text, "test", &error);
   g_assert_no_error (error);
 
   /* 5xx: tried a few times, then a network error with the server's words */
-  g_assert_false (create_record (provider, "_acme-challenge.example.test.", "v", NULL, &error));
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.example.test.", "v", NULL,
+                                            &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NETWORK);
   g_assert_nonnull (strstr (error->message, "HTTP 500"));
@@ -726,7 +620,8 @@ test_fake_failures (Fixture       *f,
   fake.requests = 0;
   fake.status = 302;
   fake.location = g_strconcat (url, "/elsewhere", NULL);
-  g_assert_false (create_record (provider, "_acme-challenge.example.test.", "v", NULL, &error));
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.example.test.", "v", NULL,
+                                            &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "HTTP 302"));
@@ -743,10 +638,11 @@ test_fake_failures (Fixture       *f,
   text = g_strdup_printf ("[dns test]\nplugin = powerdns\napi-url = %s\napi-key-file = %s\n"
                           "zone = example.test\ntimeout = 1s\n",
                           url, pdns->api_key_file);
-  provider = load_provider_text (f, text, &error);
+  provider = gcert_test_load_dns_provider (f->config_path, text, "test", &error);
   g_assert_no_error (error);
   started = g_get_monotonic_time ();
-  g_assert_false (create_record (provider, "_acme-challenge.example.test.", "v", NULL, &error));
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.example.test.", "v", NULL,
+                                            &error));
   elapsed = g_get_monotonic_time () - started;
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_TIMED_OUT);
@@ -757,9 +653,9 @@ test_fake_failures (Fixture       *f,
 
   /* cancelled while waiting for the answer */
   cancellable = g_cancellable_new ();
-  g_timeout_add (200, cancel_cb, cancellable);
-  g_assert_false (create_record (provider, "_acme-challenge.example.test.", "v", cancellable,
-                                 &error));
+  gcert_test_cancel_after (cancellable, 200);
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.example.test.", "v",
+                                            cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   g_clear_object (&provider);
@@ -774,8 +670,8 @@ test_bad_config (Fixture       *f,
   g_autofree char *empty_key = g_build_filename (f->dir, "empty.key", NULL);
   g_autofree char *text = NULL;
 
-  write_file (open_key, pdns->api_key, 0644);
-  write_file (empty_key, "\n", 0600);
+  gcert_test_write_file (open_key, pdns->api_key, 0644);
+  gcert_test_write_file (empty_key, "\n", 0600);
 
   /* missing keys are reported at the group */
   assert_bad_config (f, "\n[dns test]\nplugin = powerdns\n", 2, "api-url", NULL);
@@ -854,7 +750,7 @@ test_good_config (Fixture       *f,
   extra = g_strdup_printf ("server-id = localhost\nzone = example.test\nttl = 2m\n"
                            "timeout = 1m\nca-certificates = %s\n", ca);
   text = provider_config (extra);
-  provider = load_provider_text (f, text, &error);
+  provider = gcert_test_load_dns_provider (f->config_path, text, "test", &error);
   g_assert_no_error (error);
   g_assert_true (GCERT_IS_DNS_PROVIDER (provider));
   g_assert_cmpstr (G_OBJECT_TYPE_NAME (provider), ==, "GCertPowerdnsProvider");
@@ -888,7 +784,7 @@ run_nsupdate (Fixture    *f,
     {
       key_text = g_strdup_printf ("key \"%s\" {\n  algorithm hmac-sha256;\n"
                                   "  secret \"%s\";\n};\n", key_name, secret);
-      write_file (key_path, key_text, 0600);
+      gcert_test_write_file (key_path, key_text, 0600);
     }
   script = g_strdup_printf ("server %s %s\nzone %s\nupdate %s\nsend\n", host, colon + 1, zone,
                             update);
@@ -962,77 +858,6 @@ test_fixture_allow_update (Fixture       *f,
 /* --- gcertctl ------------------------------------------------------------- */
 
 typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_free (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-  g_free (run);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
-
-static char *
-bytes_to_string (GBytes *bytes)
-{
-  gsize size = 0;
-  const char *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
-
-  return size > 0 ? g_strndup (data, size) : g_strdup ("");
-}
-
-static Run *
-run_ctlv (const char         *config,
-          const char * const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GBytes) out = NULL;
-  g_autoptr(GBytes) err = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *command = NULL;
-  const char *gcertctl = g_getenv ("GCERTCTL");
-  Run *run;
-
-  if (gcertctl == NULL)
-    g_error ("GCERTCTL is not set; run this test with “meson test”");
-  g_ptr_array_add (argv, (char *) gcertctl);
-  g_ptr_array_add (argv, (char *) "-c");
-  g_ptr_array_add (argv, (char *) config);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-  command = g_strjoinv (" ", (char **) argv->pdata);
-  g_test_message ("$ %s", command);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_unsetenv (launcher, "GCERT_CA_CERTIFICATES");
-  g_subprocess_launcher_unsetenv (launcher, "GCERT_STATEDIR");
-  g_subprocess_launcher_unsetenv (launcher, "STATE_DIRECTORY");
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate (process, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-
-  run = g_new0 (Run, 1);
-  run->status = g_subprocess_get_exit_status (process);
-  run->out = bytes_to_string (out);
-  run->err = bytes_to_string (err);
-  g_test_message ("exit status %d\nstdout:\n%s\nstderr:\n%s", run->status, run->out, run->err);
-  return run;
-}
-
-#define run_ctl(config, ...) \
-  run_ctlv ((config), (const char * const []) { __VA_ARGS__, NULL })
-
-typedef struct {
   char            *dir;
   char            *state;
   char            *config;
@@ -1044,19 +869,11 @@ static void
 e2e_setup (E2E           *e,
            gconstpointer  data)
 {
-  GCertTestPebbleOptions options = GCERT_TEST_PEBBLE_OPTIONS_INIT;
-  g_autoptr(GError) error = NULL;
-
   e->dir = gcert_test_mkdtemp ("gcert-powerdns-e2e");
   e->state = g_build_filename (e->dir, "state", NULL);
   e->config = g_build_filename (e->dir, "gcert.conf", NULL);
   /* Pebble's validator asks PowerDNS, and so does gcert's propagation check */
-  options.dns_server = pdns->server;
-  options.authz_reuse = 0;
-  e->pebble = gcert_test_pebble_start (&options, &error);
-  g_assert_no_error (error);
-  e->root = gcert_test_pebble_get_root (e->pebble, &error);
-  g_assert_no_error (error);
+  e->pebble = gcert_test_start_pebble (pdns->server, &e->root);
 }
 
 static void
@@ -1085,18 +902,7 @@ e2e_write_config (E2E        *e,
                            "timeout = 10s\n",
                            pdns->api_url, key_file);
   text = gcert_test_pebble_config (e->pebble, e->state, extra);
-  write_file (e->config, text, 0600);
-}
-
-static char *
-read_text (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
-
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
+  gcert_test_write_file (e->config, text, 0600);
 }
 
 /* No file under @dir holds @secret. */
@@ -1135,35 +941,18 @@ test_gcertctl_wildcard (E2E           *e,
                         gconstpointer  data)
 {
   static const char * const names[] = { "e2e.test", "*.e2e.test", NULL };
-  g_autoptr(Run) run = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GCertKey) key = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
   g_autoptr(GCertCertificate) chain = NULL;
-  g_autofree char *privkey_path = g_build_filename (e->state, "live", "web", "privkey.pem", NULL);
-  g_autofree char *fullchain_path = g_build_filename (e->state, "live", "web", "fullchain.pem",
-                                                      NULL);
-  g_autofree char *privkey = NULL;
-  g_autofree char *fullchain = NULL;
 
   e2e_write_config (e, pdns->api_key_file);
-  run = run_ctl (e->config, "issue", "-d", "e2e.test", "-d", "*.e2e.test", "--dns", "pdns",
-                 "--name", "web");
+  run = gcert_test_run_ctl (e->config, "issue", "-d", "e2e.test", "-d", "*.e2e.test", "--dns",
+                            "pdns", "--name", "web");
   g_assert_cmpint (run->status, ==, 0);
-  g_assert_null (strstr (run->out, pdns->api_key));
-  g_assert_null (strstr (run->err, pdns->api_key));
+  gcert_test_assert_no_secret (run->out, pdns->api_key);
+  gcert_test_assert_no_secret (run->err, pdns->api_key);
 
-  privkey = read_text (privkey_path);
-  fullchain = read_text (fullchain_path);
-  key = gcert_key_new_from_pem (privkey, -1, &error);
-  g_assert_no_error (error);
-  chain = gcert_certificate_new_from_pem (fullchain, -1, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (gcert_certificate_get_chain_length (chain), >=, 2);
-  g_assert_true (gcert_certificate_matches_key (chain, key));
-  gcert_certificate_check_names (chain, names, &error);
-  g_assert_no_error (error);
-  gcert_certificate_verify_chain (chain, e->root, &error);
-  g_assert_no_error (error);
+  chain = gcert_test_check_live (e->state, "web", names, e->root);
+  g_assert_nonnull (chain);
 
   /* both challenge values are gone again */
   assert_served ("_acme-challenge.e2e.test.", "");
@@ -1184,13 +973,13 @@ test_gcertctl_wrong_key (E2E           *e,
     { "-v", "--json", NULL },
   };
 
-  write_file (key_file, wrong, 0600);
+  gcert_test_write_file (key_file, wrong, 0600);
   e2e_write_config (e, key_file);
 
   for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
     {
       g_autoptr(GPtrArray) args = g_ptr_array_new ();
-      g_autoptr(Run) run = NULL;
+      g_autoptr(GCertTestRun) run = NULL;
 
       for (guint j = 0; variants[i][j] != NULL; j++)
         g_ptr_array_add (args, (char *) variants[i][j]);
@@ -1204,14 +993,14 @@ test_gcertctl_wrong_key (E2E           *e,
       g_ptr_array_add (args, (char *) "--name");
       g_ptr_array_add (args, (char *) "fail");
       g_ptr_array_add (args, NULL);
-      run = run_ctlv (e->config, (const char * const *) args->pdata);
+      run = gcert_test_run_gcertctl (e->config, (const char * const *) args->pdata);
 
       g_assert_cmpint (run->status, !=, 0);
       g_assert_true (strstr (run->out, key_file) != NULL || strstr (run->err, key_file) != NULL);
-      g_assert_null (strstr (run->out, wrong));
-      g_assert_null (strstr (run->err, wrong));
-      g_assert_null (strstr (run->out, pdns->api_key));
-      g_assert_null (strstr (run->err, pdns->api_key));
+      gcert_test_assert_no_secret (run->out, wrong);
+      gcert_test_assert_no_secret (run->err, wrong);
+      gcert_test_assert_no_secret (run->out, pdns->api_key);
+      gcert_test_assert_no_secret (run->err, pdns->api_key);
       g_assert_false (g_file_test (live, G_FILE_TEST_EXISTS));
       assert_served ("_acme-challenge.fail.e2e.test.", "");
     }

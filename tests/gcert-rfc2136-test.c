@@ -44,7 +44,7 @@ fixture_setup (Fixture       *f,
   f->dir = gcert_test_mkdtemp ("gcert-rfc2136-test");
   f->config_path = g_build_filename (f->dir, "gcert.conf", NULL);
   f->server = backend != NULL ? server_for (backend) : knot;
-  f->secrets = g_ptr_array_new_with_free_func (g_free);
+  f->secrets = g_ptr_array_new_null_terminated (4, g_free, TRUE);
   g_ptr_array_add (f->secrets, g_strdup (f->server->key_secret));
 }
 
@@ -62,22 +62,6 @@ fixture_teardown (Fixture       *f,
   g_ptr_array_unref (f->secrets);
 }
 
-static char *
-write_file (Fixture    *f,
-            const char *name,
-            const char *text,
-            int         mode)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (f->dir, name, NULL);
-
-  g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE, mode, &error);
-  g_assert_no_error (error);
-  /* set_contents honours the umask */
-  g_assert_cmpint (g_chmod (path, mode), ==, 0);
-  return g_steal_pointer (&path);
-}
-
 /* a valid secret the server does not know */
 static char *
 other_secret (Fixture *f)
@@ -92,60 +76,33 @@ other_secret (Fixture *f)
   return secret;
 }
 
+/* no secret in @text, not even its first 12 characters */
 static void
 assert_no_secret (Fixture    *f,
                   const char *text)
 {
-  for (guint i = 0; i < f->secrets->len; i++)
-    {
-      const char *secret = g_ptr_array_index (f->secrets, i);
-      /* a part of it is as bad */
-      g_autofree char *head = g_strndup (secret, 12);
-
-      g_assert_null (strstr (text, head));
-    }
+  gcert_test_assert_no_secrets (text, (const char * const *) f->secrets->pdata, 12);
 }
 
-static void
-assert_contains (const char *haystack,
-                 const char *needle)
+/* A [dns test] group with @body, written to the fixture's config file;
+ * returns the text. */
+static char *
+write_config (Fixture    *f,
+              const char *body)
 {
-  if (haystack == NULL || strstr (haystack, needle) == NULL)
-    g_test_message ("“%s” not found in:\n%s", needle, haystack);
-  g_assert_nonnull (haystack);
-  g_assert_nonnull (strstr (haystack, needle));
-}
+  char *text = g_strconcat ("[dns test]\nplugin = rfc2136\n", body, NULL);
 
-/* The provider of a [dns test] group with @body, written to the fixture's
- * config file. */
-static GCertDnsProvider *
-load_provider (Fixture     *f,
-               const char  *body,
-               GError     **error)
-{
-  g_autofree char *text = g_strconcat ("[dns test]\nplugin = rfc2136\n", body, NULL);
-  g_autoptr(GCertConfig) config = NULL;
-  g_autoptr(GCertSettings) settings = NULL;
-  g_autoptr(GError) local_error = NULL;
-
-  g_free (write_file (f, "gcert.conf", text, 0600));
-  config = gcert_config_load_from_data (text, f->config_path, &local_error);
-  g_assert_no_error (local_error);
-  settings = gcert_config_get_dns_settings (config, "test");
-  g_assert_nonnull (settings);
-  return gcert_plugins_new_dns_provider (settings, error);
+  gcert_test_write_file (f->config_path, text, 0600);
+  return text;
 }
 
 static GCertDnsProvider *
 load_good_provider (Fixture    *f,
                     const char *body)
 {
-  g_autoptr(GError) error = NULL;
-  GCertDnsProvider *provider = load_provider (f, body, &error);
+  g_autofree char *text = write_config (f, body);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (provider);
-  return provider;
+  return gcert_test_load_dns_provider_ok (f->config_path, text, "test");
 }
 
 /* server, key-name and key-secret-file of the fixture's server, then @more */
@@ -163,7 +120,7 @@ standard_body (Fixture    *f,
 }
 
 /* A config error naming "FILE:LINE: [dns test] KEY" (LINE counts the two
- * lines load_provider() puts first) and containing @detail. */
+ * lines write_config() puts first) and containing @detail. */
 static void
 assert_bad_config (Fixture    *f,
                    const char *body,
@@ -172,56 +129,11 @@ assert_bad_config (Fixture    *f,
                    gint        code,
                    const char *detail)
 {
+  g_autofree char *text = write_config (f, body);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GCertDnsProvider) provider = load_provider (f, body, &error);
-  g_autofree char *where = NULL;
 
-  g_assert_null (provider);
-  g_assert_nonnull (error);
-  g_test_message ("%s", error->message);
-  g_assert_error (error, GCERT_ERROR, code);
-  if (key != NULL)
-    where = g_strdup_printf ("%s:%u: [dns test] %s", f->config_path, line, key);
-  else
-    where = g_strdup_printf ("%s:%u: [dns test]", f->config_path, line);
-  assert_contains (error->message, where);
-  if (detail != NULL)
-    assert_contains (error->message, detail);
+  error = gcert_test_assert_bad_config (f->config_path, text, "dns test", code, line, key, detail);
   assert_no_secret (f, error->message);
-}
-
-static gboolean
-create_record (GCertDnsProvider  *provider,
-               const char        *fqdn,
-               const char        *value,
-               GCancellable      *cancellable,
-               GError           **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  gcert_dns_provider_create_record_async (provider, fqdn, value, cancellable,
-                                          gcert_test_result_cb, &result);
-  return gcert_dns_provider_create_record_finish (provider, gcert_test_wait_for (&result), error);
-}
-
-static gboolean
-remove_record (GCertDnsProvider  *provider,
-               const char        *fqdn,
-               const char        *value,
-               GError           **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  gcert_dns_provider_remove_record_async (provider, fqdn, value, NULL, gcert_test_result_cb,
-                                          &result);
-  return gcert_dns_provider_remove_record_finish (provider, gcert_test_wait_for (&result), error);
-}
-
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
 static void
@@ -234,7 +146,7 @@ assert_txt_sorted (GCertTestDnsServer *server,
 
   g_assert_no_error (error);
   g_assert_nonnull (values);
-  qsort (values, g_strv_length (values), sizeof (char *), compare_strings);
+  gcert_test_sort_strv (values);
   if (expected == NULL)
     g_assert_cmpuint (g_strv_length (values), ==, 0);
   else
@@ -273,23 +185,23 @@ test_two_values (Fixture       *f,
   assert_txt_sorted (f->server, fqdn, both);
 
   /* adding a value that is there already changes nothing */
-  g_assert_true (create_record (provider, fqdn, both[0], NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, fqdn, both[0], NULL, &error));
   g_assert_no_error (error);
   assert_txt_sorted (f->server, fqdn, both);
 
   /* one goes, the other stays */
-  g_assert_true (remove_record (provider, fqdn, both[0], &error));
+  g_assert_true (gcert_test_remove_record (provider, fqdn, both[0], NULL, &error));
   g_assert_no_error (error);
   assert_txt_sorted (f->server, fqdn, wild);
 
   /* again: nothing to remove is success, and the other still stays */
-  g_assert_true (remove_record (provider, fqdn, both[0], &error));
+  g_assert_true (gcert_test_remove_record (provider, fqdn, both[0], NULL, &error));
   g_assert_no_error (error);
   assert_txt_sorted (f->server, fqdn, wild);
 
   /* the name is given without its trailing dot, in capitals */
-  g_assert_true (remove_record (provider, "_ACME-challenge.Values.example.test", both[1],
-                                &error));
+  g_assert_true (gcert_test_remove_record (provider, "_ACME-challenge.Values.example.test", both[1],
+                                           NULL, &error));
   g_assert_no_error (error);
   assert_txt_sorted (f->server, fqdn, NULL);
 
@@ -317,10 +229,10 @@ test_zone (Fixture       *f,
     g_autofree char *body = standard_body (f, NULL);
     g_autoptr(GCertDnsProvider) provider = load_good_provider (f, body);
 
-    g_assert_true (create_record (provider, fqdn, value[0], NULL, &error));
+    g_assert_true (gcert_test_create_record (provider, fqdn, value[0], NULL, &error));
     g_assert_no_error (error);
     assert_txt_sorted (f->server, fqdn, value);
-    g_assert_true (remove_record (provider, fqdn, value[0], &error));
+    g_assert_true (gcert_test_remove_record (provider, fqdn, value[0], NULL, &error));
     g_assert_no_error (error);
     assert_txt_sorted (f->server, fqdn, NULL);
   }
@@ -331,10 +243,10 @@ test_zone (Fixture       *f,
     g_autofree char *body = standard_body (f, "zone = Example.Test\n");
     g_autoptr(GCertDnsProvider) provider = load_good_provider (f, body);
 
-    g_assert_true (create_record (provider, fqdn, value[0], NULL, &error));
+    g_assert_true (gcert_test_create_record (provider, fqdn, value[0], NULL, &error));
     g_assert_no_error (error);
     assert_txt_sorted (f->server, fqdn, value);
-    g_assert_true (remove_record (provider, fqdn, value[0], &error));
+    g_assert_true (gcert_test_remove_record (provider, fqdn, value[0], NULL, &error));
     g_assert_no_error (error);
     assert_txt_sorted (f->server, fqdn, NULL);
   }
@@ -344,11 +256,11 @@ test_zone (Fixture       *f,
     g_autofree char *body = standard_body (f, "zone = deep.example.test\n");
     g_autoptr(GCertDnsProvider) provider = load_good_provider (f, body);
 
-    g_assert_false (create_record (provider, "_acme-challenge.other.example.test.", "v",
-                                   NULL, &error));
+    g_assert_false (gcert_test_create_record (provider, "_acme-challenge.other.example.test.", "v",
+                                              NULL, &error));
     g_test_message ("%s", error->message);
     g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND);
-    assert_contains (error->message, "not in zone deep.example.test");
+    gcert_test_assert_contains (error->message, "not in zone deep.example.test");
   }
 }
 
@@ -363,10 +275,10 @@ test_key_file (Fixture       *f,
   g_autoptr(GCertDnsProvider) provider = load_good_provider (f, body);
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (create_record (provider, fqdn, value[0], NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, fqdn, value[0], NULL, &error));
   g_assert_no_error (error);
   assert_txt_sorted (f->server, fqdn, value);
-  g_assert_true (remove_record (provider, fqdn, value[0], &error));
+  g_assert_true (gcert_test_remove_record (provider, fqdn, value[0], NULL, &error));
   g_assert_no_error (error);
   assert_txt_sorted (f->server, fqdn, NULL);
 
@@ -388,14 +300,14 @@ test_key_file (Fixture       *f,
                             "key %s { // unquoted\n"
                             "  algorithm HMAC-SHA256; secret \"%s\"; };\n",
                             wrong, f->server->key_name, f->server->key_secret);
-    path = write_file (f, "two.key", text, 0400);
+    path = gcert_test_write_file_in (f->dir, "two.key", text, 0400);
     selecting = g_strdup_printf ("server = %s\nkey-file = %s\nkey-name = %s\n",
                                  f->server->server, path, f->server->key_name);
     chosen = load_good_provider (f, selecting);
-    g_assert_true (create_record (chosen, fqdn, value[0], NULL, &error));
+    g_assert_true (gcert_test_create_record (chosen, fqdn, value[0], NULL, &error));
     g_assert_no_error (error);
     assert_txt_sorted (f->server, fqdn, value);
-    g_assert_true (remove_record (chosen, fqdn, value[0], &error));
+    g_assert_true (gcert_test_remove_record (chosen, fqdn, value[0], NULL, &error));
     g_assert_no_error (error);
     assert_txt_sorted (f->server, fqdn, NULL);
   }
@@ -422,10 +334,10 @@ test_algorithms (Fixture       *f,
                               f->server->server, key_name, algorithm,
                               f->server->key_secret_file);
       provider = load_good_provider (f, body);
-      g_assert_true (create_record (provider, fqdn, algorithm, NULL, &error));
+      g_assert_true (gcert_test_create_record (provider, fqdn, algorithm, NULL, &error));
       g_assert_no_error (error);
       assert_txt_sorted (f->server, fqdn, value);
-      g_assert_true (remove_record (provider, fqdn, algorithm, &error));
+      g_assert_true (gcert_test_remove_record (provider, fqdn, algorithm, NULL, &error));
       g_assert_no_error (error);
       assert_txt_sorted (f->server, fqdn, NULL);
     }
@@ -444,20 +356,20 @@ assert_update_error (Fixture          *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) remove_error = NULL;
 
-  g_assert_false (create_record (provider, fqdn, "never-seen", NULL, &error));
+  g_assert_false (gcert_test_create_record (provider, fqdn, "never-seen", NULL, &error));
   g_assert_nonnull (error);
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, code);
-  assert_contains (error->message, fqdn);
-  assert_contains (error->message, f->server->server);
+  gcert_test_assert_contains (error->message, fqdn);
+  gcert_test_assert_contains (error->message, f->server->server);
   if (other_detail == NULL || strstr (error->message, detail) != NULL)
-    assert_contains (error->message, detail);
+    gcert_test_assert_contains (error->message, detail);
   else
-    assert_contains (error->message, other_detail);
+    gcert_test_assert_contains (error->message, other_detail);
   assert_no_secret (f, error->message);
 
   /* removing fails the same way */
-  g_assert_false (remove_record (provider, fqdn, "never-seen", &remove_error));
+  g_assert_false (gcert_test_remove_record (provider, fqdn, "never-seen", NULL, &remove_error));
   g_assert_error (remove_error, GCERT_ERROR, code);
   assert_no_secret (f, remove_error->message);
 }
@@ -469,7 +381,7 @@ test_wrong_secret (Fixture       *f,
   const char *fqdn = "_acme-challenge.badsig.example.test.";
   g_autofree char *wrong = other_secret (f);
   g_autofree char *wrong_line = g_strconcat (wrong, "\n", NULL);
-  g_autofree char *path = write_file (f, "wrong.secret", wrong_line, 0600);
+  g_autofree char *path = gcert_test_write_file_in (f->dir, "wrong.secret", wrong_line, 0600);
   g_autofree char *body = g_strdup_printf ("server = %s\nkey-name = %s\nkey-secret-file = %s\n",
                                            f->server->server, f->server->key_name, path);
   g_autoptr(GCertDnsProvider) provider = load_good_provider (f, body);
@@ -546,47 +458,32 @@ test_not_listening (Fixture       *f,
   g_autoptr(GError) error = NULL;
   gint64 started = g_get_monotonic_time ();
 
-  g_assert_false (create_record (provider, "_acme-challenge.x.example.test.", "v", NULL,
-                                 &error));
+  g_assert_false (gcert_test_create_record (provider, "_acme-challenge.x.example.test.", "v", NULL,
+                                            &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NETWORK);
-  assert_contains (error->message, server);
-  assert_contains (error->message, "_acme-challenge.x.example.test.");
-  assert_contains (error->message, "refused");
+  gcert_test_assert_contains (error->message, server);
+  gcert_test_assert_contains (error->message, "_acme-challenge.x.example.test.");
+  gcert_test_assert_contains (error->message, "refused");
   g_assert_cmpint (g_get_monotonic_time () - started, <, 2 * G_USEC_PER_SEC);
   g_clear_error (&error);
 
   /* a socket that takes the datagrams and never answers */
   {
-    g_autoptr(GSocket) silent = NULL;
-    g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-    g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+    g_autoptr(GSocket) silent = gcert_test_listen_loopback (G_SOCKET_TYPE_DATAGRAM, port, NULL);
     gint64 elapsed;
 
-    silent = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                           G_SOCKET_PROTOCOL_UDP, &error);
-    g_assert_no_error (error);
-    g_assert_true (g_socket_bind (silent, address, FALSE, &error));
-    g_assert_no_error (error);
-
     started = g_get_monotonic_time ();
-    g_assert_false (create_record (provider, "_acme-challenge.x.example.test.", "v", NULL,
-                                   &error));
+    g_assert_false (gcert_test_create_record (provider, "_acme-challenge.x.example.test.", "v",
+                                              NULL, &error));
     elapsed = g_get_monotonic_time () - started;
     g_test_message ("%s after %" G_GINT64_FORMAT " ms", error->message, elapsed / 1000);
     g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NETWORK);
-    assert_contains (error->message, server);
-    assert_contains (error->message, "no answer within 2 s");
+    gcert_test_assert_contains (error->message, server);
+    gcert_test_assert_contains (error->message, "no answer within 2 s");
     g_assert_cmpint (elapsed, >=, 2 * G_USEC_PER_SEC - G_USEC_PER_SEC / 10);
     g_assert_cmpint (elapsed, <, 3 * G_USEC_PER_SEC);
   }
-}
-
-static gboolean
-cancel_cb (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -601,7 +498,7 @@ test_cancel (Fixture       *f,
 
   /* cancelled before: nothing is sent */
   g_cancellable_cancel (cancellable);
-  g_assert_false (create_record (provider, fqdn, "cancelled", cancellable, &error));
+  g_assert_false (gcert_test_create_record (provider, fqdn, "cancelled", cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
   assert_txt_sorted (f->server, fqdn, NULL);
@@ -609,38 +506,30 @@ test_cancel (Fixture       *f,
   /* cancelled while waiting for a server that does not answer: returns at
    * once, not at the timeout */
   {
-    guint16 port = gcert_test_find_free_port (TRUE);
-    g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-    g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
-    g_autoptr(GSocket) silent = NULL;
+    guint16 port;
+    g_autoptr(GSocket) silent = gcert_test_listen_loopback (G_SOCKET_TYPE_DATAGRAM, 0, &port);
     g_autoptr(GCancellable) later = g_cancellable_new ();
     g_autoptr(GCertDnsProvider) waiting = NULL;
     g_autofree char *silent_body = NULL;
     gint64 started;
-
-    silent = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                           G_SOCKET_PROTOCOL_UDP, &error);
-    g_assert_no_error (error);
-    g_assert_true (g_socket_bind (silent, address, FALSE, &error));
-    g_assert_no_error (error);
     silent_body = g_strdup_printf ("server = 127.0.0.1:%u\nkey-name = %s\n"
                                    "key-secret-file = %s\ntimeout = 60s\n",
                                    port, f->server->key_name, f->server->key_secret_file);
     waiting = load_good_provider (f, silent_body);
 
     started = g_get_monotonic_time ();
-    g_timeout_add (200, cancel_cb, later);
-    g_assert_false (create_record (waiting, fqdn, "cancelled", later, &error));
+    gcert_test_cancel_after (later, 200);
+    g_assert_false (gcert_test_create_record (waiting, fqdn, "cancelled", later, &error));
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     g_assert_cmpint (g_get_monotonic_time () - started, <, 2 * G_USEC_PER_SEC);
   }
 
   /* the provider still works afterwards */
   g_clear_error (&error);
-  g_assert_true (create_record (provider, fqdn, "after", NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, fqdn, "after", NULL, &error));
   g_assert_no_error (error);
   assert_txt_sorted (f->server, fqdn, (const char * const []) { "after", NULL });
-  g_assert_true (remove_record (provider, fqdn, "after", &error));
+  g_assert_true (gcert_test_remove_record (provider, fqdn, "after", NULL, &error));
   g_assert_no_error (error);
   assert_txt_sorted (f->server, fqdn, NULL);
 }
@@ -824,11 +713,11 @@ test_answer_not_signed (Fixture       *f,
     g_autofree char *with_zone = g_strconcat (body, "zone = example.test\n", NULL);
     g_autoptr(GCertDnsProvider) provider = load_good_provider (f, with_zone);
 
-    g_assert_false (create_record (provider, fqdn, "v", NULL, &error));
+    g_assert_false (gcert_test_create_record (provider, fqdn, "v", NULL, &error));
     g_test_message ("%s", error->message);
     g_assert_error (error, GCERT_ERROR, GCERT_ERROR_PERMISSION_DENIED);
-    assert_contains (error->message, "not signed");
-    assert_contains (error->message, fake->address);
+    gcert_test_assert_contains (error->message, "not signed");
+    gcert_test_assert_contains (error->message, fake->address);
     g_clear_error (&error);
   }
   {
@@ -837,10 +726,10 @@ test_answer_not_signed (Fixture       *f,
     g_autofree char *with_zone = g_strconcat (body, "zone = example.test\n", NULL);
     g_autoptr(GCertDnsProvider) provider = load_good_provider (f, with_zone);
 
-    g_assert_false (remove_record (provider, fqdn, "v", &error));
+    g_assert_false (gcert_test_remove_record (provider, fqdn, "v", NULL, &error));
     g_test_message ("%s", error->message);
     g_assert_error (error, GCERT_ERROR, GCERT_ERROR_PERMISSION_DENIED);
-    assert_contains (error->message, "does not verify");
+    gcert_test_assert_contains (error->message, "does not verify");
     g_clear_error (&error);
   }
 }
@@ -857,14 +746,14 @@ test_tcp_fallback (Fixture       *f,
   g_autoptr(GCertDnsProvider) provider = load_good_provider (f, body);
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (create_record (provider, fqdn, value[0], NULL, &error));
+  g_assert_true (gcert_test_create_record (provider, fqdn, value[0], NULL, &error));
   g_assert_no_error (error);
   assert_txt_sorted (f->server, fqdn, value);
   /* the SOA query and the update, each first over UDP */
   g_assert_cmpint (g_atomic_int_get (&fake->udp_queries), ==, 2);
   g_assert_cmpint (g_atomic_int_get (&fake->tcp_queries), ==, 2);
 
-  g_assert_true (remove_record (provider, fqdn, value[0], &error));
+  g_assert_true (gcert_test_remove_record (provider, fqdn, value[0], NULL, &error));
   g_assert_no_error (error);
   assert_txt_sorted (f->server, fqdn, NULL);
   g_assert_cmpint (g_atomic_int_get (&fake->tcp_queries), ==, 4);
@@ -876,12 +765,13 @@ static void
 test_config_secret_files (Fixture       *f,
                           gconstpointer  backend)
 {
-  g_autofree char *open_path = write_file (f, "open.secret", f->server->key_secret, 0644);
+  g_autofree char *open_path = gcert_test_write_file_in (f->dir, "open.secret",
+                                                         f->server->key_secret, 0644);
   g_autofree char *missing = g_build_filename (f->dir, "missing.secret", NULL);
-  g_autofree char *not_base64 = write_file (f, "bind-format.secret",
-                                            "key \"x.\" { algorithm hmac-sha256; "
-                                            "secret \"abc\"; };",
-                                            0600);
+  g_autofree char *not_base64 = gcert_test_write_file_in (f->dir, "bind-format.secret",
+                                                          "key \"x.\" { algorithm hmac-sha256; "
+                                                          "secret \"abc\"; };",
+                                                          0600);
   g_autofree char *body = NULL;
 
   /* readable by others: refused, and the message says so */
@@ -924,7 +814,7 @@ test_config_key_file (Fixture       *f,
   g_autofree char *body = NULL;
 
   /* the secret alone where a key statement belongs: not quoted back */
-  secret_only = write_file (f, "secret-only.key", f->server->key_secret, 0600);
+  secret_only = gcert_test_write_file_in (f->dir, "secret-only.key", f->server->key_secret, 0600);
   body = g_strdup_printf ("server = 127.0.0.1\nkey-file = %s\n", secret_only);
   assert_bad_config (f, body, 4, "key-file", GCERT_ERROR_CONFIG, "key-secret-file");
   assert_bad_config (f, body, 4, "key-file", GCERT_ERROR_CONFIG, "line 1");
@@ -932,7 +822,7 @@ test_config_key_file (Fixture       *f,
 
   text = g_strdup_printf ("key \"k.\" {\n  algorithm hmac-md5;\n  secret \"%s\";\n};\n",
                           f->server->key_secret);
-  bad_algorithm = write_file (f, "md5.key", text, 0600);
+  bad_algorithm = gcert_test_write_file_in (f->dir, "md5.key", text, 0600);
   body = g_strdup_printf ("server = 127.0.0.1\nkey-file = %s\n", bad_algorithm);
   assert_bad_config (f, body, 4, "key-file", GCERT_ERROR_CONFIG,
                      "line 2: unsupported TSIG algorithm “hmac-md5”");
@@ -942,7 +832,7 @@ test_config_key_file (Fixture       *f,
   text = g_strdup_printf ("key a. { algorithm hmac-sha256; secret \"%s\"; };\n"
                           "key b. { algorithm hmac-sha256; secret \"%s\"; };\n",
                           f->server->key_secret, f->server->key_secret);
-  two = write_file (f, "two.key", text, 0600);
+  two = gcert_test_write_file_in (f->dir, "two.key", text, 0600);
   body = g_strdup_printf ("server = 127.0.0.1\nkey-file = %s\n", two);
   assert_bad_config (f, body, 4, "key-file", GCERT_ERROR_CONFIG, "holds 2 keys");
   g_free (body);
@@ -956,8 +846,8 @@ test_config_key_file (Fixture       *f,
   g_free (body);
   g_free (text);
 
-  no_secret = write_file (f, "no-secret.key", "key k. {\n  algorithm hmac-sha256;\n};\n",
-                          0600);
+  no_secret = gcert_test_write_file_in (f->dir, "no-secret.key",
+                                        "key k. {\n  algorithm hmac-sha256;\n};\n", 0600);
   body = g_strdup_printf ("server = 127.0.0.1\nkey-file = %s\n", no_secret);
   assert_bad_config (f, body, 4, "key-file", GCERT_ERROR_CONFIG,
                      "line 1: the key “k.” has no secret");
@@ -965,7 +855,7 @@ test_config_key_file (Fixture       *f,
 
   text = g_strdup_printf ("key k. {\n  algorithm hmac-sha256;\n  secret \"%s\";\n",
                           f->server->key_secret);
-  unclosed = write_file (f, "unclosed.key", text, 0600);
+  unclosed = gcert_test_write_file_in (f->dir, "unclosed.key", text, 0600);
   body = g_strdup_printf ("server = 127.0.0.1\nkey-file = %s\n", unclosed);
   assert_bad_config (f, body, 4, "key-file", GCERT_ERROR_CONFIG, "not closed");
 }
@@ -1087,7 +977,7 @@ test_fixture_records (Fixture       *f,
 
     g_assert_null (none);
     g_assert_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA);
-    assert_contains (error->message, "x.elsewhere.test.");
+    gcert_test_assert_contains (error->message, "x.elsewhere.test.");
     g_clear_error (&error);
   }
 }
@@ -1104,88 +994,13 @@ test_fixture_bad_start (Fixture       *f,
   g_assert_null (server);
   g_assert_nonnull (error);
   g_test_message ("%s", error->message);
-  assert_contains (error->message, backend);
-  assert_contains (error->message, "its log:");
-  assert_contains (error->message, "bad..name");
+  gcert_test_assert_contains (error->message, backend);
+  gcert_test_assert_contains (error->message, "its log:");
+  gcert_test_assert_contains (error->message, "bad..name");
 }
 
 /* --- gcertctl end to end ------------------------------------------------------------ */
 
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_free (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-  g_free (run);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
-
-static char *
-bytes_to_string (GBytes *bytes)
-{
-  gsize size = 0;
-  const char *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
-
-  return size > 0 ? g_strndup (data, size) : g_strdup ("");
-}
-
-static Run *
-run_gcertctl (const char * const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GBytes) out = NULL;
-  g_autoptr(GBytes) err = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *gcertctl = g_getenv ("GCERTCTL");
-  Run *run;
-
-  if (gcertctl == NULL)
-    g_error ("GCERTCTL is not set; run this test with “meson test”");
-  g_ptr_array_add (argv, (char *) gcertctl);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_unsetenv (launcher, "GCERT_CA_CERTIFICATES");
-  g_subprocess_launcher_unsetenv (launcher, "GCERT_STATEDIR");
-  g_subprocess_launcher_unsetenv (launcher, "STATE_DIRECTORY");
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate (process, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-
-  run = g_new0 (Run, 1);
-  run->out = bytes_to_string (out);
-  run->err = bytes_to_string (err);
-  g_test_message ("gcertctl: status %d\nstdout:\n%s\nstderr:\n%s",
-                  g_subprocess_get_if_exited (process) ?
-                    g_subprocess_get_exit_status (process) : -1,
-                  run->out, run->err);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  run->status = g_subprocess_get_exit_status (process);
-  return run;
-}
-
-static char *
-read_text (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
-
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
-}
 
 /* Pebble whose validator asks Knot, and a config with [dns knot] */
 typedef struct {
@@ -1208,18 +1023,11 @@ end_to_end_start (Fixture     *f,
                   char       **out_state,
                   char       **out_config)
 {
-  GCertTestPebbleOptions options = GCERT_TEST_PEBBLE_OPTIONS_INIT;
   g_autoptr(EndToEnd) e = g_new0 (EndToEnd, 1);
-  g_autoptr(GError) error = NULL;
   g_autofree char *extra = NULL;
   g_autofree char *text = NULL;
 
-  options.dns_server = f->server->server;
-  options.authz_reuse = 0;
-  e->pebble = gcert_test_pebble_start (&options, &error);
-  g_assert_no_error (error);
-  e->root = gcert_test_pebble_get_root (e->pebble, &error);
-  g_assert_no_error (error);
+  e->pebble = gcert_test_start_pebble (f->server->server, &e->root);
 
   *out_state = g_build_filename (f->dir, "state", NULL);
   extra = g_strdup_printf ("[dns knot]\n"
@@ -1229,7 +1037,7 @@ end_to_end_start (Fixture     *f,
                            "key-secret-file = %s\n",
                            f->server->server, f->server->key_name, secret_file);
   text = gcert_test_pebble_config (e->pebble, *out_state, extra);
-  *out_config = write_file (f, "gcertctl.conf", text, 0600);
+  *out_config = gcert_test_write_file_in (f->dir, "gcertctl.conf", text, 0600);
   return g_steal_pointer (&e);
 }
 
@@ -1241,34 +1049,17 @@ test_gcertctl_wildcard (Fixture       *f,
   g_autofree char *state = NULL;
   g_autofree char *config = NULL;
   g_autoptr(EndToEnd) e = end_to_end_start (f, f->server->key_secret_file, &state, &config);
-  g_autoptr(Run) run = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *fullchain_path = g_build_filename (state, "live", "web", "fullchain.pem", NULL);
-  g_autofree char *privkey_path = g_build_filename (state, "live", "web", "privkey.pem", NULL);
-  g_autofree char *fullchain_pem = NULL;
-  g_autofree char *privkey_pem = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
   g_autoptr(GCertCertificate) chain = NULL;
-  g_autoptr(GCertKey) key = NULL;
 
-  run = run_gcertctl ((const char * const []) { "-c", config, "issue", "-d", "example.test",
-                                                "-d", "*.example.test", "--dns", "knot",
-                                                "--name", "web", NULL });
+  run = gcert_test_run_ctl (config, "issue", "-d", "example.test", "-d", "*.example.test",
+                            "--dns", "knot", "--name", "web");
   g_assert_cmpint (run->status, ==, 0);
   assert_no_secret (f, run->out);
   assert_no_secret (f, run->err);
 
-  fullchain_pem = read_text (fullchain_path);
-  privkey_pem = read_text (privkey_path);
-  chain = gcert_certificate_new_from_pem (fullchain_pem, -1, &error);
-  g_assert_no_error (error);
-  key = gcert_key_new_from_pem (privkey_pem, -1, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (gcert_certificate_get_chain_length (chain), >=, 2);
-  g_assert_true (gcert_certificate_matches_key (chain, key));
-  g_assert_true (gcert_certificate_check_names (chain, names, &error));
-  g_assert_no_error (error);
-  g_assert_true (gcert_certificate_verify_chain (chain, e->root, &error));
-  g_assert_no_error (error);
+  chain = gcert_test_check_live (state, "web", names, e->root);
+  g_assert_nonnull (chain);
 
   /* both challenge values are gone from Knot */
   assert_txt_sorted (f->server, "_acme-challenge.example.test.", NULL);
@@ -1279,21 +1070,20 @@ test_gcertctl_wrong_secret (Fixture       *f,
                             gconstpointer  backend)
 {
   g_autofree char *wrong = other_secret (f);
-  g_autofree char *path = write_file (f, "wrong.secret", wrong, 0600);
+  g_autofree char *path = gcert_test_write_file_in (f->dir, "wrong.secret", wrong, 0600);
   g_autofree char *state = NULL;
   g_autofree char *config = NULL;
   g_autoptr(EndToEnd) e = end_to_end_start (f, path, &state, &config);
-  g_autoptr(Run) run = NULL;
+  g_autoptr(GCertTestRun) run = NULL;
   g_autofree char *live = g_build_filename (state, "live", "bad", NULL);
 
-  run = run_gcertctl ((const char * const []) { "-c", config, "issue", "-d", "bad.example.test",
-                                                "-d", "*.bad.example.test", "--dns", "knot",
-                                                "--name", "bad", NULL });
+  run = gcert_test_run_ctl (config, "issue", "-d", "bad.example.test", "-d", "*.bad.example.test",
+                            "--dns", "knot", "--name", "bad");
   g_assert_cmpint (run->status, !=, 0);
   g_assert_cmpint (run->status, !=, 2);
-  assert_contains (run->err, "BADSIG");
-  assert_contains (run->err, "_acme-challenge.bad.example.test.");
-  assert_contains (run->err, f->server->server);
+  gcert_test_assert_contains (run->err, "BADSIG");
+  gcert_test_assert_contains (run->err, "_acme-challenge.bad.example.test.");
+  gcert_test_assert_contains (run->err, f->server->server);
   assert_no_secret (f, run->out);
   assert_no_secret (f, run->err);
 

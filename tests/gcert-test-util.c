@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 #include <string.h>
@@ -234,12 +235,12 @@ crt_to_pem (gnutls_x509_crt_t crt)
 }
 
 static gboolean
-write_file (const char  *dir,
-            const char  *name,
-            const char  *contents,
-            int          mode,
-            char       **out_path,
-            GError     **error)
+write_pem_file (const char  *dir,
+                const char  *name,
+                const char  *contents,
+                int          mode,
+                char       **out_path,
+                GError     **error)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
 
@@ -296,9 +297,9 @@ gcert_test_make_tls_pair (const char          *dir,
   if (key_pem == NULL)
     return FALSE;
 
-  if (!write_file (dir, "ca.pem", ca_pem, 0644, &ca_file, error) ||
-      !write_file (dir, "cert.pem", leaf_pem, 0644, &cert_file, error) ||
-      !write_file (dir, "key.pem", key_pem, 0600, &key_file, error))
+  if (!write_pem_file (dir, "ca.pem", ca_pem, 0644, &ca_file, error) ||
+      !write_pem_file (dir, "cert.pem", leaf_pem, 0644, &cert_file, error) ||
+      !write_pem_file (dir, "key.pem", key_pem, 0600, &key_file, error))
     return FALSE;
 
   if (out_ca_file != NULL)
@@ -349,25 +350,6 @@ gcert_test_issue_certificate (GCertKey            *key,
   return g_strconcat (leaf_pem, ca_pem, NULL);
 }
 
-void
-gcert_test_result_cb (GObject      *source_object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_assert_null (*out);
-  *out = g_object_ref (result);
-}
-
-GAsyncResult *
-gcert_test_wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 static GCertKey *test_keys[GCERT_KEY_TYPE_RSA_4096 + 1];
 
 GCertKey *
@@ -392,8 +374,550 @@ gcert_test_clear_keys (void)
     g_clear_object (&test_keys[i]);
 }
 
-/* --- running gcertctl ------------------------------------------------------ */
+/* --- files ---------------------------------------------------------------- */
 
+void
+gcert_test_write_bytes (const char *path,
+                        const char *data,
+                        gssize      length,
+                        int         mode)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (data != NULL);
+
+  g_file_set_contents_full (path, data, length, G_FILE_SET_CONTENTS_CONSISTENT, mode, &error);
+  g_assert_no_error (error);
+  /* the file was created through the umask */
+  g_assert_cmpint (g_chmod (path, mode), ==, 0);
+}
+
+void
+gcert_test_write_file (const char *path,
+                       const char *contents,
+                       int         mode)
+{
+  gcert_test_write_bytes (path, contents, -1, mode);
+}
+
+char *
+gcert_test_write_file_in (const char *dir,
+                          const char *name,
+                          const char *contents,
+                          int         mode)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (dir != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  path = g_build_filename (dir, name, NULL);
+  gcert_test_write_file (path, contents, mode);
+  return g_steal_pointer (&path);
+}
+
+char *
+gcert_test_write_script (const char *dir,
+                         const char *name,
+                         const char *body,
+                         int         mode)
+{
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (body != NULL, NULL);
+
+  text = g_strconcat ("#!/bin/sh\n", body, NULL);
+  return gcert_test_write_file_in (dir, name, text, mode);
+}
+
+char *
+gcert_test_read_file (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  return text;
+}
+
+void
+gcert_test_assert_file (const char *path,
+                        const char *contents,
+                        gssize      length,
+                        guint       mode)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *actual = NULL;
+  gsize actual_length = 0;
+  GStatBuf st;
+
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (contents != NULL);
+
+  if (length < 0)
+    length = strlen (contents);
+  g_file_get_contents (path, &actual, &actual_length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (actual, actual_length, contents, length);
+  g_assert_cmpint (g_lstat (path, &st), ==, 0);
+  g_assert_true (S_ISREG (st.st_mode));
+  g_assert_cmpuint (st.st_mode & 07777, ==, mode);
+}
+
+void
+gcert_test_assert_same_file (const char *path,
+                             const char *source,
+                             guint       mode)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+  gsize length = 0;
+
+  g_return_if_fail (source != NULL);
+
+  g_file_get_contents (source, &expected, &length, &error);
+  g_assert_no_error (error);
+  gcert_test_assert_file (path, expected, length, mode);
+}
+
+char *
+gcert_test_list_dir (const char *dir)
+{
+  g_autoptr(GDir) handle = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_null_terminated (8, g_free, TRUE);
+  const char *name;
+
+  g_return_val_if_fail (dir != NULL, NULL);
+
+  handle = g_dir_open (dir, 0, NULL);
+  if (handle == NULL)
+    return g_strdup ("(missing)");
+  while ((name = g_dir_read_name (handle)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  gcert_test_sort_strv ((char **) names->pdata);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
+void
+gcert_test_assert_dir_lists (const char *dir,
+                             const char *expected)
+{
+  g_autofree char *names = gcert_test_list_dir (dir);
+
+  g_assert_cmpstr (names, ==, expected);
+}
+
+/* --- text ----------------------------------------------------------------- */
+
+void
+gcert_test_assert_contains (const char *haystack,
+                            const char *needle)
+{
+  g_return_if_fail (needle != NULL);
+
+  if (haystack == NULL || strstr (haystack, needle) == NULL)
+    g_test_message ("“%s” not found in:\n%s", needle, haystack != NULL ? haystack : "(null)");
+  g_assert_nonnull (haystack);
+  g_assert_nonnull (strstr (haystack, needle));
+}
+
+void
+gcert_test_assert_not_contains (const char *haystack,
+                                const char *needle)
+{
+  g_return_if_fail (needle != NULL);
+
+  if (haystack != NULL && strstr (haystack, needle) != NULL)
+    g_test_message ("“%s” unexpectedly found in:\n%s", needle, haystack);
+  g_assert_true (haystack == NULL || strstr (haystack, needle) == NULL);
+}
+
+void
+gcert_test_assert_no_secrets (const char         *text,
+                              const char * const *secrets,
+                              gsize               head)
+{
+  g_return_if_fail (secrets != NULL);
+
+  if (text == NULL)
+    return;
+  for (guint i = 0; secrets[i] != NULL; i++)
+    {
+      g_autofree char *part = head > 0 ? g_strndup (secrets[i], head) : g_strdup (secrets[i]);
+
+      if (strstr (text, part) != NULL)
+        g_test_message ("a secret shows in:\n%s", text);
+      g_assert_null (strstr (text, part));
+    }
+}
+
+static int
+compare_strings (const void *a,
+                 const void *b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+void
+gcert_test_sort_strv (char **strv)
+{
+  g_return_if_fail (strv != NULL);
+
+  qsort (strv, g_strv_length (strv), sizeof (char *), compare_strings);
+}
+
+/* --- configuration -------------------------------------------------------- */
+
+/* The provider (@kind "dns") or deployer ("deploy") of [@kind @name] in
+ * @text, read as if from @config_path */
+static GObject *
+load_plugin (const char  *config_path,
+             const char  *text,
+             const char  *kind,
+             const char  *name,
+             GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GCertConfig) config = NULL;
+  g_autoptr(GCertSettings) settings = NULL;
+  gboolean dns = g_str_equal (kind, "dns");
+
+  g_return_val_if_fail (config_path != NULL && text != NULL && name != NULL, NULL);
+
+  config = gcert_config_load_from_data (text, config_path, &local_error);
+  g_assert_no_error (local_error);
+  g_assert_nonnull (config);
+  settings = dns ? gcert_config_get_dns_settings (config, name)
+                 : gcert_config_get_deploy_settings (config, name);
+  if (settings == NULL)
+    g_error ("no group [%s %s] in:\n%s", kind, name, text);
+  if (dns)
+    return G_OBJECT (gcert_plugins_new_dns_provider (settings, error));
+  return G_OBJECT (gcert_plugins_new_deployer (settings, error));
+}
+
+static GObject *
+load_plugin_ok (const char *config_path,
+                const char *text,
+                const char *kind,
+                const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  GObject *plugin = load_plugin (config_path, text, kind, name, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (plugin);
+  return plugin;
+}
+
+GCertDnsProvider *
+gcert_test_load_dns_provider (const char  *config_path,
+                              const char  *text,
+                              const char  *name,
+                              GError     **error)
+{
+  return GCERT_DNS_PROVIDER (load_plugin (config_path, text, "dns", name, error));
+}
+
+GCertDnsProvider *
+gcert_test_load_dns_provider_ok (const char *config_path,
+                                 const char *text,
+                                 const char *name)
+{
+  return GCERT_DNS_PROVIDER (load_plugin_ok (config_path, text, "dns", name));
+}
+
+GCertDeployer *
+gcert_test_load_deployer (const char  *config_path,
+                          const char  *text,
+                          const char  *name,
+                          GError     **error)
+{
+  return GCERT_DEPLOYER (load_plugin (config_path, text, "deploy", name, error));
+}
+
+GCertDeployer *
+gcert_test_load_deployer_ok (const char *config_path,
+                             const char *text,
+                             const char *name)
+{
+  return GCERT_DEPLOYER (load_plugin_ok (config_path, text, "deploy", name));
+}
+
+void
+gcert_test_assert_config_error (const GError *error,
+                                int           code,
+                                const char   *config_path,
+                                guint         line,
+                                const char   *group,
+                                const char   *key,
+                                const char   *detail)
+{
+  g_autofree char *where = NULL;
+
+  g_return_if_fail (config_path != NULL && group != NULL);
+
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  if (code >= 0)
+    g_assert_error (error, GCERT_ERROR, code);
+  else
+    g_assert_true (error->domain == GCERT_ERROR);
+  if (key != NULL)
+    where = g_strdup_printf ("%s:%u: [%s] %s", config_path, line, group, key);
+  else
+    where = g_strdup_printf ("%s:%u: [%s]", config_path, line, group);
+  gcert_test_assert_contains (error->message, where);
+  if (detail != NULL)
+    gcert_test_assert_contains (error->message, detail);
+}
+
+GError *
+gcert_test_assert_bad_config (const char *config_path,
+                              const char *text,
+                              const char *group,
+                              int         code,
+                              guint       line,
+                              const char *key,
+                              const char *detail)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GObject) loaded = NULL;
+  g_auto(GStrv) kind_name = NULL;
+
+  g_return_val_if_fail (group != NULL, NULL);
+
+  kind_name = g_strsplit (group, " ", 2);
+  g_return_val_if_fail (g_strv_length (kind_name) == 2, NULL);
+  loaded = load_plugin (config_path, text, kind_name[0], kind_name[1], &error);
+  g_assert_null (loaded);
+  gcert_test_assert_config_error (error, code, config_path, line, group, key, detail);
+  return g_steal_pointer (&error);
+}
+
+/* --- asynchronous calls --------------------------------------------------- */
+
+void
+gcert_test_result_cb (GObject      *source_object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
+}
+
+GAsyncResult *
+gcert_test_wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+guint
+gcert_test_cancel_after (GCancellable *cancellable,
+                         guint         ms)
+{
+  g_return_val_if_fail (G_IS_CANCELLABLE (cancellable), 0);
+
+  return g_timeout_add_full (G_PRIORITY_DEFAULT, ms, cancel_cb, g_object_ref (cancellable),
+                             g_object_unref);
+}
+
+/* creates (@create) or removes the record, to the end */
+static gboolean
+change_record (GCertDnsProvider  *provider,
+               gboolean           create,
+               const char        *fqdn,
+               const char        *value,
+               GCancellable      *cancellable,
+               GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (GCERT_IS_DNS_PROVIDER (provider), FALSE);
+
+  if (create)
+    gcert_dns_provider_create_record_async (provider, fqdn, value, cancellable,
+                                            gcert_test_result_cb, &result);
+  else
+    gcert_dns_provider_remove_record_async (provider, fqdn, value, cancellable,
+                                            gcert_test_result_cb, &result);
+  gcert_test_wait_for (&result);
+  if (create)
+    return gcert_dns_provider_create_record_finish (provider, result, error);
+  return gcert_dns_provider_remove_record_finish (provider, result, error);
+}
+
+gboolean
+gcert_test_create_record (GCertDnsProvider  *provider,
+                          const char        *fqdn,
+                          const char        *value,
+                          GCancellable      *cancellable,
+                          GError           **error)
+{
+  return change_record (provider, TRUE, fqdn, value, cancellable, error);
+}
+
+gboolean
+gcert_test_remove_record (GCertDnsProvider  *provider,
+                          const char        *fqdn,
+                          const char        *value,
+                          GCancellable      *cancellable,
+                          GError           **error)
+{
+  return change_record (provider, FALSE, fqdn, value, cancellable, error);
+}
+
+GStrv
+gcert_test_query_txt (const char  *server,
+                      const char  *fqdn,
+                      GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  gcert_dns_query_txt_async (server, fqdn, NULL, gcert_test_result_cb, &result);
+  return gcert_dns_query_txt_finish (gcert_test_wait_for (&result), error);
+}
+
+static void
+progress_cb (const char *message,
+             gpointer    user_data)
+{
+  GPtrArray *progress = user_data;
+
+  g_test_message ("progress: %s", message);
+  if (progress != NULL)
+    g_ptr_array_add (progress, g_strdup (message));
+}
+
+gboolean
+gcert_test_deploy (GCertDeployer          *deployer,
+                   const GCertDeployment  *deployment,
+                   GPtrArray              *progress,
+                   GCancellable           *cancellable,
+                   GError                **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (GCERT_IS_DEPLOYER (deployer), FALSE);
+
+  gcert_deployer_deploy_async (deployer, deployment, progress_cb, progress, cancellable,
+                               gcert_test_result_cb, &result);
+  return gcert_deployer_deploy_finish (deployer, gcert_test_wait_for (&result), error);
+}
+
+GPtrArray *
+gcert_test_renew (GCertManager        *manager,
+                  const char * const  *names,
+                  GCertRenewFlags      flags,
+                  GCancellable        *cancellable,
+                  GError             **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (GCERT_IS_MANAGER (manager), NULL);
+
+  gcert_manager_renew_async (manager, names, flags, cancellable, gcert_test_result_cb, &result);
+  return gcert_manager_renew_finish (manager, gcert_test_wait_for (&result), error);
+}
+
+/* --- processes and sockets ------------------------------------------------ */
+
+/* Whether the process is gone, or a zombie nobody reaped yet. */
+static gboolean
+process_gone (int pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *stat_text = NULL;
+  const char *paren;
+
+  if (!g_file_get_contents (path, &stat_text, NULL, NULL))
+    return TRUE;
+  /* the state follows the name, which may itself hold parentheses */
+  paren = strrchr (stat_text, ')');
+  return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+void
+gcert_test_assert_process_gone (const char *pid_file)
+{
+  g_autofree char *pid_text = gcert_test_read_file (pid_file);
+  int pid = atoi (pid_text);
+  gint64 deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+
+  g_assert_cmpint (pid, >, 1);
+  while (!process_gone (pid) && g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+  g_assert_true (process_gone (pid));
+}
+
+GSocket *
+gcert_test_listen_loopback (GSocketType  type,
+                            guint16      port,
+                            guint16     *out_port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  gboolean stream = type == G_SOCKET_TYPE_STREAM;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, type,
+                         stream ? G_SOCKET_PROTOCOL_TCP : G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, address, stream, &error);
+  g_assert_no_error (error);
+  if (stream)
+    {
+      g_socket_listen (socket, &error);
+      g_assert_no_error (error);
+    }
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  if (out_port != NULL)
+    *out_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return g_steal_pointer (&socket);
+}
+
+/* --- servers -------------------------------------------------------------- */
+
+GCertTestPebble *
+gcert_test_start_pebble (const char  *dns_server,
+                         char       **out_root)
+{
+  GCertTestPebbleOptions options = GCERT_TEST_PEBBLE_OPTIONS_INIT;
+  g_autoptr(GCertTestPebble) pebble = NULL;
+  g_autoptr(GError) error = NULL;
+
+  options.authz_reuse = 0;
+  options.dns_server = dns_server;
+  pebble = gcert_test_pebble_start (&options, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (pebble);
+  if (out_root != NULL)
+    {
+      *out_root = gcert_test_pebble_get_root (pebble, &error);
+      g_assert_no_error (error);
+    }
+  return g_steal_pointer (&pebble);
+}
+
+/* --- running gcertctl ----------------------------------------------------- */
 
 void
 gcert_test_run_free (GCertTestRun *run)
@@ -403,8 +927,8 @@ gcert_test_run_free (GCertTestRun *run)
   g_free (run);
 }
 
-static const char *
-gcertctl_path (void)
+const char *
+gcert_test_gcertctl_path (void)
 {
   const char *path = g_getenv ("GCERTCTL");
 
@@ -416,28 +940,27 @@ gcertctl_path (void)
 static char *
 bytes_to_string (GBytes *bytes)
 {
-  gsize size;
-  const char *data = g_bytes_get_data (bytes, &size);
+  gsize size = 0;
+  const char *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
 
   /* an empty output has no data at all */
   return size > 0 ? g_strndup (data, size) : g_strdup ("");
 }
 
-/* Runs `gcertctl -c CONFIG ARGS…` (no -c when @config is NULL) to its end. */
-GCertTestRun *
-gcert_test_run_gcertctl (const char         *config,
-                         const char * const *args)
+static GSubprocess *
+spawn_gcertctl (const char          *config,
+                GSubprocessFlags     flags,
+                const char          *out_path,
+                const char          *err_path,
+                const char * const  *args)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GBytes) out = NULL;
-  g_autoptr(GBytes) err = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *command = NULL;
-  GCertTestRun *run;
+  GSubprocess *process;
 
-  g_ptr_array_add (argv, (char *) gcertctl_path ());
+  g_ptr_array_add (argv, (char *) gcert_test_gcertctl_path ());
   if (config != NULL)
     {
       g_ptr_array_add (argv, (char *) "-c");
@@ -450,14 +973,53 @@ gcert_test_run_gcertctl (const char         *config,
   command = g_strjoinv (" ", (char **) argv->pdata);
   g_test_message ("$ %s", command);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  /* only the configuration decides where state and trust come from */
+  launcher = g_subprocess_launcher_new (flags);
+  if (out_path != NULL)
+    g_subprocess_launcher_set_stdout_file_path (launcher, out_path);
+  if (err_path != NULL)
+    g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
+  /* only the configuration decides where state, trust and secrets come
+   * from */
   g_subprocess_launcher_unsetenv (launcher, "GCERT_CA_CERTIFICATES");
   g_subprocess_launcher_unsetenv (launcher, "GCERT_STATEDIR");
   g_subprocess_launcher_unsetenv (launcher, "STATE_DIRECTORY");
+  g_subprocess_launcher_unsetenv (launcher, "CF_Token");
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
+  return process;
+}
+
+GSubprocess *
+gcert_test_spawn_gcertctl (const char         *config,
+                           const char         *out_path,
+                           const char         *err_path,
+                           const char * const *args)
+{
+  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_NONE;
+
+  g_return_val_if_fail (args != NULL, NULL);
+
+  if (out_path == NULL)
+    flags |= G_SUBPROCESS_FLAGS_STDOUT_SILENCE;
+  if (err_path == NULL)
+    flags |= G_SUBPROCESS_FLAGS_STDERR_SILENCE;
+  return spawn_gcertctl (config, flags, out_path, err_path, args);
+}
+
+GCertTestRun *
+gcert_test_run_gcertctl (const char         *config,
+                         const char * const *args)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) err = NULL;
+  g_autoptr(GError) error = NULL;
+  GCertTestRun *run;
+
+  g_return_val_if_fail (args != NULL, NULL);
+
+  process = spawn_gcertctl (config, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                    G_SUBPROCESS_FLAGS_STDERR_PIPE, NULL, NULL, args);
   g_subprocess_communicate (process, NULL, NULL, &out, &err, &error);
   g_assert_no_error (error);
 
@@ -471,6 +1033,7 @@ gcert_test_run_gcertctl (const char         *config,
                g_subprocess_get_term_sig (process));
     }
   run->status = g_subprocess_get_exit_status (process);
+  g_test_message ("exit status %d\nstdout:\n%s\nstderr:\n%s", run->status, run->out, run->err);
   return run;
 }
 
@@ -478,22 +1041,7 @@ void
 gcert_test_assert_exit (const GCertTestRun *run,
                         int                 expected)
 {
-  /* the outputs go into the log when the status is not the expected one */
-  if (run->status != expected)
-    g_test_message ("exit status %d\nstdout:\n%s\nstderr:\n%s",
-                    run->status, run->out, run->err);
   g_assert_cmpint (run->status, ==, expected);
-}
-
-static char *
-read_whole_file (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
-
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
 }
 
 static char *
@@ -504,8 +1052,6 @@ live_path (const char *state,
   return g_build_filename (state, "live", name, file, NULL);
 }
 
-/* The live files of @name: a key 0600 in a 0700 directory and a chain that
- * Pebble signed for exactly @names and that belongs to the key. */
 GCertCertificate *
 gcert_test_check_live (const char         *state,
                        const char         *name,
@@ -538,10 +1084,10 @@ gcert_test_check_live (const char         *state,
   g_assert_true (S_ISREG (st.st_mode));
   g_assert_cmpint (st.st_mode & 07777, ==, 0600);
 
-  privkey_pem = read_whole_file (privkey_path);
-  fullchain_pem = read_whole_file (fullchain_path);
-  cert_pem = read_whole_file (cert_path);
-  chain_pem = read_whole_file (chain_path);
+  privkey_pem = gcert_test_read_file (privkey_path);
+  fullchain_pem = gcert_test_read_file (fullchain_path);
+  cert_pem = gcert_test_read_file (cert_path);
+  chain_pem = gcert_test_read_file (chain_path);
 
   key = gcert_key_new_from_pem (privkey_pem, -1, &error);
   g_assert_no_error (error);
