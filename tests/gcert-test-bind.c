@@ -7,19 +7,10 @@
 #include <glib/gstdio.h>
 
 #include "gcert-test-dns-server.h"
+#include "gcert-test-util.h"
 
 /* BIND's named for the DNS server fixture; the shared parts are in
  * gcert-test-knot.c. */
-
-static char *
-find_program (const char *name)
-{
-  char *path = g_find_program_in_path (name);
-
-  if (path != NULL)
-    return path;
-  return g_build_filename ("/usr/sbin", name, NULL);
-}
 
 static GStrv
 bind_configure (GCertTestDnsServer  *server,
@@ -32,7 +23,7 @@ bind_configure (GCertTestDnsServer  *server,
   g_autoptr(GString) grants = g_string_new (NULL);
   g_autoptr(GStrvBuilder) argv = g_strv_builder_new ();
   g_autofree char *config_path = g_build_filename (server->tmpdir, "named.conf", NULL);
-  g_autofree char *program = find_program ("named");
+  g_autofree char *program = gcert_test_find_program ("named");
   g_autofree char *port_text = g_strdup_printf ("%u", port);
 
   /* controls { }: no rndc channel on 127.0.0.1:953, which parallel
@@ -91,9 +82,6 @@ gcert_test_bind_start (const char * const  *zones,
                        const char * const  *records,
                        GError             **error)
 {
-  g_return_val_if_fail (zones != NULL && zones[0] != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
   return gcert_test_dns_server_start_with ("bind", "running", bind_configure,
                                            zones, records, error);
 }

@@ -2,13 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -20,14 +14,10 @@
 #include "gcert-test-pebble.h"
 #include "gcert-test-util.h"
 
-/* The parts the Knot and BIND fixtures share (keys, zone files, spawning,
- * waiting, queries), then Knot's configuration. */
+/* The parts the Knot and BIND fixtures share (keys, zone files, starting,
+ * queries), then Knot's configuration. */
 
-#define START_ATTEMPTS     5
-#define READY_TIMEOUT_US   (20 * G_USEC_PER_SEC)
-#define POLL_INTERVAL_US   (50 * 1000)
-#define STOP_TIMEOUT_US    (5 * G_USEC_PER_SEC)
-#define LOG_TAIL_CHARS     6000
+#define READY_TIMEOUT_S    20
 #define SECRET_BYTES       32
 #define QUERY_TIMEOUT_MS   1000
 
@@ -35,97 +25,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ldns_resolver, ldns_resolver_deep_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ldns_pkt, ldns_pkt_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ldns_rdf, ldns_rdf_deep_free)
 
-/* --- processes ------------------------------------------------------------ */
-
-static void
-child_setup (gpointer user_data)
-{
-  /* a server must not outlive a test that aborts */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static char *
-find_program (const char *name)
-{
-  char *path = g_find_program_in_path (name);
-
-  if (path != NULL)
-    return path;
-  /* PATH may lack the sbin directories */
-  return g_build_filename ("/usr/sbin", name, NULL);
-}
-
-static gboolean
-spawn_logged (const char  *workdir,
-              char       **argv,
-              const char  *log_path,
-              GPid        *out_pid,
-              GError     **error)
-{
-  gboolean ok;
-  int fd;
-
-  fd = g_open (log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "cannot create %s: %s", log_path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  ok = g_spawn_async_with_fds (workdir, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                               child_setup, NULL, out_pid, -1, fd, fd, error);
-  close (fd);
-  if (!ok)
-    g_prefix_error (error, "starting %s: ", argv[0]);
-  return ok;
-}
-
-/* TRUE once @pid has exited and is reaped; @pid is then 0 */
-static gboolean
-reap_if_exited (GPid *pid)
-{
-  pid_t rc;
-  int status;
-
-  if (*pid <= 0)
-    return TRUE;
-  do
-    rc = waitpid (*pid, &status, WNOHANG);
-  while (rc < 0 && errno == EINTR);
-  if (rc == 0)
-    return FALSE;
-  g_spawn_close_pid (*pid);
-  *pid = 0;
-  return TRUE;
-}
-
-static void
-terminate (GPid *pid)
-{
-  gint64 deadline;
-
-  if (*pid <= 0)
-    return;
-  kill (*pid, SIGTERM);
-  deadline = g_get_monotonic_time () + STOP_TIMEOUT_US;
-  while (!reap_if_exited (pid))
-    {
-      if (g_get_monotonic_time () > deadline)
-        {
-          int status;
-
-          kill (*pid, SIGKILL);
-          while (waitpid (*pid, &status, 0) < 0 && errno == EINTR)
-            ;
-          g_spawn_close_pid (*pid);
-          *pid = 0;
-          return;
-        }
-      g_usleep (10 * 1000);
-    }
-}
+/* --- the process ------------------------------------------------------------ */
 
 static char *
 log_path (GCertTestDnsServer *server)
@@ -133,40 +33,6 @@ log_path (GCertTestDnsServer *server)
   g_autofree char *name = g_strconcat (server->kind, ".log", NULL);
 
   return g_build_filename (server->tmpdir, name, NULL);
-}
-
-static char *
-read_log_tail (GCertTestDnsServer *server)
-{
-  g_autofree char *path = log_path (server);
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-
-  if (!g_file_get_contents (path, &contents, &length, NULL))
-    return g_strdup ("(no log)");
-  if (length > LOG_TAIL_CHARS)
-    return g_strdup (contents + length - LOG_TAIL_CHARS);
-  return g_steal_pointer (&contents);
-}
-
-static gboolean
-log_contains (GCertTestDnsServer *server,
-              const char         *needle)
-{
-  g_autofree char *path = log_path (server);
-  g_autofree char *contents = NULL;
-
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
-    return FALSE;
-  return strstr (contents, needle) != NULL;
-}
-
-/* Knot says "address already in use", named "address in use" */
-static gboolean
-log_says_port_taken (GCertTestDnsServer *server)
-{
-  return log_contains (server, "address already in use") ||
-         log_contains (server, "address in use");
 }
 
 /* --- keys and zones --------------------------------------------------------- */
@@ -487,18 +353,37 @@ answers_soa (GCertTestDnsServer *server,
 
 /* --- start and stop ----------------------------------------------------------- */
 
+/* What each try at starting needs */
+typedef struct {
+  GCertTestDnsServer         *server;
+  const char                 *ready_marker;
+  GCertTestDnsConfigureFunc   configure;
+  const char                 *zones_dir;
+  const char * const         *zones;
+  const char                 *log_path;
+} Start;
+
+/* The server logs that it started and serves the SOA of its first zone. */
 static gboolean
-start_once (GCertTestDnsServer         *server,
-            const char                 *ready_marker,
-            GCertTestDnsConfigureFunc   configure,
-            const char                 *zones_dir,
-            const char * const         *zones,
-            gboolean                   *retry,
-            GError                    **error)
+server_answers (gpointer     user_data,
+                const char **out_waiting_for)
 {
+  Start *start = user_data;
+
+  *out_waiting_for = "an SOA answer";
+  return gcert_test_log_contains (start->log_path, start->ready_marker) &&
+         answers_soa (start->server, start->zones[0]);
+}
+
+static gboolean
+start_once (gpointer   user_data,
+            gboolean  *retry,
+            GError   **error)
+{
+  Start *start = user_data;
+  GCertTestDnsServer *server = start->server;
+  GCertTestProcess process = { server->kind, &server->pid, start->log_path };
   g_auto(GStrv) argv = NULL;
-  g_autofree char *path = log_path (server);
-  gint64 deadline;
   guint16 port;
 
   *retry = FALSE;
@@ -506,48 +391,24 @@ start_once (GCertTestDnsServer         *server,
   g_free (server->server);
   server->server = g_strdup_printf ("127.0.0.1:%u", port);
 
-  argv = configure (server, port, zones_dir, zones, error);
+  argv = start->configure (server, port, start->zones_dir, start->zones, error);
   if (argv == NULL)
     return FALSE;
-  if (!spawn_logged (server->tmpdir, argv, path, &server->pid, error))
+  if (!gcert_test_spawn_logged (server->tmpdir, (const char * const *) argv, NULL,
+                                start->log_path, NULL, &server->pid, error))
     return FALSE;
+  /* both servers keep running after a failed bind of one protocol, which
+   * gcert_test_wait_ready() reads in the log */
+  return gcert_test_wait_ready (&process, 1, READY_TIMEOUT_S, server_answers, start,
+                                retry, error);
+}
 
-  deadline = g_get_monotonic_time () + READY_TIMEOUT_US;
-  while (TRUE)
-    {
-      /* both servers keep running after a failed bind of one protocol */
-      if (log_says_port_taken (server))
-        {
-          g_autofree char *tail = read_log_tail (server);
+static void
+terminate_server (gpointer user_data)
+{
+  Start *start = user_data;
 
-          *retry = TRUE;
-          g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
-                       "%s could not listen on %s; its log:\n%s", server->kind,
-                       server->server, tail);
-          return FALSE;
-        }
-      if (reap_if_exited (&server->pid))
-        {
-          g_autofree char *tail = read_log_tail (server);
-
-          g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
-                       "%s exited during start; its log:\n%s", server->kind, tail);
-          return FALSE;
-        }
-      if (log_contains (server, ready_marker) && answers_soa (server, zones[0]))
-        return TRUE;
-      if (g_get_monotonic_time () > deadline)
-        {
-          g_autofree char *tail = read_log_tail (server);
-
-          g_set_error (error, GCERT_ERROR, GCERT_ERROR_TIMED_OUT,
-                       "%s did not answer at %s within %d s; its log:\n%s",
-                       server->kind, server->server,
-                       (int) (READY_TIMEOUT_US / G_USEC_PER_SEC), tail);
-          return FALSE;
-        }
-      g_usleep (POLL_INTERVAL_US);
-    }
+  gcert_test_terminate (&start->server->pid);
 }
 
 GCertTestDnsServer *
@@ -561,6 +422,8 @@ gcert_test_dns_server_start_with (const char                 *kind,
   g_autoptr(GCertTestDnsServer) server = NULL;
   g_autofree char *prefix = NULL;
   g_autofree char *zones_dir = NULL;
+  g_autofree char *path = NULL;
+  Start start;
 
   g_return_val_if_fail (kind != NULL, NULL);
   g_return_val_if_fail (configure != NULL, NULL);
@@ -586,22 +449,10 @@ gcert_test_dns_server_start_with (const char                 *kind,
   if (!write_zones (zones_dir, zones, records, error))
     return NULL;
 
-  for (guint attempt = 1; ; attempt++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      gboolean retry = FALSE;
-
-      if (start_once (server, ready_marker, configure, zones_dir, zones, &retry,
-                      &local_error))
-        break;
-      terminate (&server->pid);
-      if (!retry || attempt >= START_ATTEMPTS)
-        {
-          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                      "starting %s: ", kind);
-          return NULL;
-        }
-    }
+  path = log_path (server);
+  start = (Start) { server, ready_marker, configure, zones_dir, zones, path };
+  if (!gcert_test_start_retrying (kind, start_once, terminate_server, &start, error))
+    return NULL;
   return g_steal_pointer (&server);
 }
 
@@ -611,7 +462,7 @@ gcert_test_dns_server_stop (GCertTestDnsServer *server)
   if (server == NULL)
     return;
 
-  terminate (&server->pid);
+  gcert_test_terminate (&server->pid);
   if (server->tmpdir != NULL)
     gcert_test_rm_rf (server->tmpdir);
   g_free (server->tmpdir);
@@ -629,17 +480,14 @@ gboolean
 gcert_test_dns_server_check_alive (GCertTestDnsServer  *server,
                                    GError             **error)
 {
+  g_autofree char *path = NULL;
+
   g_return_val_if_fail (server != NULL, FALSE);
 
-  if (reap_if_exited (&server->pid))
-    {
-      g_autofree char *tail = read_log_tail (server);
-
-      g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
-                   "%s is not running; its log:\n%s", server->kind, tail);
-      return FALSE;
-    }
-  return TRUE;
+  path = log_path (server);
+  return gcert_test_process_check_alive (&(GCertTestProcess) { server->kind, &server->pid,
+                                                                path },
+                                         error);
 }
 
 /* --- Knot ------------------------------------------------------------------- */
@@ -655,7 +503,7 @@ knot_configure (GCertTestDnsServer  *server,
   g_autoptr(GStrvBuilder) argv = g_strv_builder_new ();
   g_autofree char *storage = g_build_filename (server->tmpdir, "db", NULL);
   g_autofree char *config_path = g_build_filename (server->tmpdir, "knot.conf", NULL);
-  g_autofree char *program = find_program ("knotd");
+  g_autofree char *program = gcert_test_find_program ("knotd");
   g_autoptr(GPtrArray) key_names = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *key_list = NULL;
 
@@ -733,9 +581,6 @@ gcert_test_knot_start (const char * const  *zones,
                        const char * const  *records,
                        GError             **error)
 {
-  g_return_val_if_fail (zones != NULL && zones[0] != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
   return gcert_test_dns_server_start_with ("knot", "server started", knot_configure,
                                            zones, records, error);
 }

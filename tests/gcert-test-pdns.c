@@ -2,13 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -19,11 +13,7 @@
 #include "gcert-test-pebble.h"
 #include "gcert-test-util.h"
 
-#define START_ATTEMPTS     5
-#define READY_TIMEOUT_US   (20 * G_USEC_PER_SEC)
-#define POLL_INTERVAL_US   (30 * 1000)
-#define STOP_TIMEOUT_US    (5 * G_USEC_PER_SEC)
-#define LOG_TAIL_CHARS     4000
+#define READY_TIMEOUT_S    20
 #define API_BASE           "/api/v1/servers/localhost"
 /* PowerDNS takes unsigned updates for a zone without TSIG-ALLOW-DNSUPDATE:
  * every zone starts with this key, whose secret nobody knows */
@@ -37,97 +27,18 @@ static const char * const schema_paths[] = {
 
 /* --- the process ---------------------------------------------------------- */
 
-static void
-child_setup (gpointer user_data)
-{
-  /* the server must not outlive a test that aborts */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-/* TRUE once the server has exited (and is reaped); pid is then 0 */
-static gboolean
-reap_if_exited (GCertTestPdns *pdns)
-{
-  int status;
-  pid_t rc;
-
-  if (pdns->pid <= 0)
-    return TRUE;
-  do
-    rc = waitpid (pdns->pid, &status, WNOHANG);
-  while (rc < 0 && errno == EINTR);
-  if (rc == 0)
-    return FALSE;
-  g_spawn_close_pid (pdns->pid);
-  pdns->pid = 0;
-  return TRUE;
-}
-
-static void
-terminate (GCertTestPdns *pdns)
-{
-  gint64 deadline;
-
-  if (pdns->pid <= 0)
-    return;
-  kill (pdns->pid, SIGTERM);
-  deadline = g_get_monotonic_time () + STOP_TIMEOUT_US;
-  while (!reap_if_exited (pdns))
-    {
-      if (g_get_monotonic_time () > deadline)
-        {
-          int status;
-
-          kill (pdns->pid, SIGKILL);
-          while (waitpid (pdns->pid, &status, 0) < 0 && errno == EINTR)
-            ;
-          g_spawn_close_pid (pdns->pid);
-          pdns->pid = 0;
-          return;
-        }
-      g_usleep (10 * 1000);
-    }
-}
-
 static char *
 log_path (GCertTestPdns *pdns)
 {
   return g_build_filename (pdns->tmpdir, "pdns.log", NULL);
 }
 
-static char *
-read_log_tail (GCertTestPdns *pdns)
+/* pdns_server as gcert_test_wait_ready() watches it; @path is its log */
+static GCertTestProcess
+server_process (GCertTestPdns *pdns,
+                const char    *path)
 {
-  g_autofree char *path = log_path (pdns);
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-
-  if (!g_file_get_contents (path, &contents, &length, NULL))
-    return g_strdup ("(no log)");
-  if (length > LOG_TAIL_CHARS)
-    return g_strdup (contents + length - LOG_TAIL_CHARS);
-  return g_steal_pointer (&contents);
-}
-
-/* pdns_server exits when it cannot bind the DNS port, but keeps running
- * without its webserver when that port is taken */
-static gboolean
-log_says_port_taken (GCertTestPdns *pdns)
-{
-  g_autofree char *tail = read_log_tail (pdns);
-
-  return strstr (tail, "already in use") != NULL;
-}
-
-static gboolean
-error_with_log (GCertTestPdns  *pdns,
-                GError        **error,
-                const char     *what)
-{
-  g_autofree char *tail = read_log_tail (pdns);
-
-  g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED, "%s; its log:\n%s", what, tail);
-  return FALSE;
+  return (GCertTestProcess) { "pdns_server", &pdns->pid, path };
 }
 
 static gboolean
@@ -172,17 +83,6 @@ create_database (GCertTestPdns  *pdns,
   return TRUE;
 }
 
-static char *
-find_pdns_server (void)
-{
-  char *path = g_find_program_in_path ("pdns_server");
-
-  /* /usr/sbin may be missing from PATH */
-  if (path == NULL)
-    path = g_strdup ("/usr/sbin/pdns_server");
-  return path;
-}
-
 static gboolean
 write_config (GCertTestPdns  *pdns,
               guint16         dns_port,
@@ -225,91 +125,15 @@ static gboolean
 spawn_server (GCertTestPdns  *pdns,
               GError        **error)
 {
-  g_autofree char *program = find_pdns_server ();
+  g_autofree char *program = gcert_test_find_program ("pdns_server");
   g_autofree char *config_dir = g_strdup_printf ("--config-dir=%s", pdns->tmpdir);
   g_autofree char *path = log_path (pdns);
   const char *argv[] = { program, config_dir, NULL };
-  gboolean ok;
-  int fd;
 
-  fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "cannot create %s: %s", path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  ok = g_spawn_async_with_fds (pdns->tmpdir, (char **) argv, NULL,
-                               G_SPAWN_DO_NOT_REAP_CHILD, child_setup, NULL, &pdns->pid,
-                               -1, fd, fd, error);
-  close (fd);
-  if (!ok)
-    g_prefix_error (error, "starting %s: ", program);
-  return ok;
+  return gcert_test_spawn_logged (pdns->tmpdir, argv, NULL, path, NULL, &pdns->pid, error);
 }
 
 /* --- DNS ------------------------------------------------------------------ */
-
-/* The rcode and answer count of a UDP query for @name/@qtype, or FALSE when
- * there is no answer within a second. */
-static gboolean
-dns_probe (const char *server,
-           const char *name,
-           guint16     qtype,
-           guint      *out_rcode,
-           guint      *out_answers)
-{
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GSocketConnectable) connectable = NULL;
-  g_autoptr(GSocketAddressEnumerator) enumerator = NULL;
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GByteArray) query = g_byte_array_new ();
-  g_auto(GStrv) labels = NULL;
-  static const guint8 header[] = { 0x70, 0x64, 0x00, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0 };
-  guint8 tail[4] = { qtype >> 8, qtype & 0xff, 0x00, 0x01 };
-  guint8 answer[4096];
-  gssize received;
-
-  g_byte_array_append (query, header, sizeof header);
-  labels = g_strsplit (name, ".", -1);
-  for (guint i = 0; labels[i] != NULL; i++)
-    {
-      guint8 length = strlen (labels[i]);
-
-      if (length == 0)
-        continue;
-      g_byte_array_append (query, &length, 1);
-      g_byte_array_append (query, (const guint8 *) labels[i], length);
-    }
-  g_byte_array_append (query, (const guint8 *) "", 1);
-  g_byte_array_append (query, tail, sizeof tail);
-
-  connectable = g_network_address_parse (server, 53, NULL);
-  if (connectable == NULL)
-    return FALSE;
-  enumerator = g_socket_connectable_enumerate (connectable);
-  address = g_socket_address_enumerator_next (enumerator, NULL, NULL);
-  if (address == NULL)
-    return FALSE;
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                         G_SOCKET_PROTOCOL_UDP, NULL);
-  if (socket == NULL)
-    return FALSE;
-  g_socket_set_timeout (socket, 1);
-  if (g_socket_send_to (socket, address, (const char *) query->data, query->len,
-                        NULL, NULL) != (gssize) query->len)
-    return FALSE;
-  received = g_socket_receive (socket, (char *) answer, sizeof answer, NULL, NULL);
-  if (received < 12 || answer[0] != header[0] || answer[1] != header[1])
-    return FALSE;
-  if (out_rcode != NULL)
-    *out_rcode = answer[3] & 0x0f;
-  if (out_answers != NULL)
-    *out_answers = (answer[6] << 8) | answer[7];
-  return TRUE;
-}
 
 typedef struct {
   GAsyncResult *result;
@@ -351,16 +175,6 @@ gcert_test_pdns_query_txt (GCertTestPdns  *pdns,
 
 /* --- the API -------------------------------------------------------------- */
 
-static SoupSession *
-api_session_new (void)
-{
-  /* a test server on loopback: never through a proxy */
-  return soup_session_new_with_options ("proxy-resolver", NULL,
-                                        "timeout", 10,
-                                        "user-agent", "gcert-test-fixture",
-                                        NULL);
-}
-
 static GBytes *
 api_request (GCertTestPdns  *pdns,
              SoupSession    *session,
@@ -370,44 +184,10 @@ api_request (GCertTestPdns  *pdns,
              guint          *out_status,
              GError        **error)
 {
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GBytes) body = NULL;
   g_autofree char *url = g_strconcat (pdns->api_url, API_BASE, path, NULL);
-  guint status;
 
-  if (out_status != NULL)
-    *out_status = 0;
-  msg = soup_message_new (method, url);
-  if (msg == NULL)
-    {
-      g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA, "invalid URL %s", url);
-      return NULL;
-    }
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-API-Key",
-                                pdns->api_key);
-  if (json_body != NULL)
-    {
-      g_autoptr(GBytes) request = g_bytes_new (json_body, strlen (json_body));
-
-      soup_message_set_request_body_from_bytes (msg, "application/json", request);
-    }
-  body = soup_session_send_and_read (session, msg, NULL, error);
-  if (body == NULL)
-    {
-      g_prefix_error (error, "%s %s: ", method, url);
-      return NULL;
-    }
-  status = soup_message_get_status (msg);
-  if (out_status != NULL)
-    *out_status = status;
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED, "%s %s: HTTP %u: %.*s",
-                   method, url, status, (int) MIN (g_bytes_get_size (body), 1000),
-                   (const char *) g_bytes_get_data (body, NULL));
-      return NULL;
-    }
-  return g_steal_pointer (&body);
+  return gcert_test_http_request (session, method, url, "X-API-Key", pdns->api_key, json_body,
+                                  out_status, error);
 }
 
 GBytes *
@@ -425,7 +205,7 @@ gcert_test_pdns_api (GCertTestPdns  *pdns,
   g_return_val_if_fail (path != NULL && path[0] == '/', NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  session = api_session_new ();
+  session = gcert_test_session_new (NULL, NULL);
   return api_request (pdns, session, method, path, json_body, out_status, error);
 }
 
@@ -684,7 +464,7 @@ create_zones (GCertTestPdns       *pdns,
               GError             **error)
 {
   g_autoptr(GHashTable) by_zone = NULL;
-  g_autoptr(SoupSession) session = api_session_new ();
+  g_autoptr(SoupSession) session = gcert_test_session_new (NULL, NULL);
 
   by_zone = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                    (GDestroyNotify) g_ptr_array_unref);
@@ -741,7 +521,7 @@ create_zones (GCertTestPdns       *pdns,
                          (const char * const []) { LOCK_KEY_NAME, NULL }, error))
         return FALSE;
       /* served at once: the caches are off */
-      if (!dns_probe (pdns->server, zone, 6 /* SOA */, &rcode, &answers) ||
+      if (!gcert_test_dns_probe (pdns->server, zone, 6 /* SOA */, &rcode, &answers) ||
           rcode != 0 || answers == 0)
         {
           g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
@@ -755,62 +535,62 @@ create_zones (GCertTestPdns       *pdns,
 
 /* --- start and stop ------------------------------------------------------- */
 
-/* Returns FALSE with @retry set when a port was taken in between. */
+typedef struct {
+  GCertTestPdns *pdns;
+  SoupSession   *session;
+  gboolean       dns_up;
+  gboolean       api_up;
+} ReadyProbe;
+
+static gboolean
+server_answers (gpointer     user_data,
+                const char **out_waiting_for)
+{
+  ReadyProbe *ready = user_data;
+
+  if (!ready->dns_up)
+    ready->dns_up = gcert_test_dns_probe (ready->pdns->server, "probe.invalid.", 6 /* SOA */,
+                                          NULL, NULL);
+  if (!ready->api_up)
+    {
+      g_autoptr(GBytes) body = NULL;
+
+      body = api_request (ready->pdns, ready->session, "GET", "", NULL, NULL, NULL);
+      ready->api_up = body != NULL;
+    }
+  if (ready->dns_up && ready->api_up)
+    return TRUE;
+  if (!ready->dns_up && !ready->api_up)
+    *out_waiting_for = "DNS and the API";
+  else
+    *out_waiting_for = ready->dns_up ? "the API" : "DNS";
+  return FALSE;
+}
+
+/* Returns FALSE with @retry set when a port was taken in between:
+ * pdns_server exits when it cannot bind the DNS port, but keeps running
+ * without its webserver when that port is taken, which it logs. */
 static gboolean
 wait_until_ready (GCertTestPdns  *pdns,
                   gboolean       *retry,
                   GError        **error)
 {
-  g_autoptr(SoupSession) session = api_session_new ();
-  gboolean dns_up = FALSE;
-  gboolean api_up = FALSE;
-  gint64 deadline = g_get_monotonic_time () + READY_TIMEOUT_US;
+  g_autoptr(SoupSession) session = gcert_test_session_new (NULL, NULL);
+  g_autofree char *path = log_path (pdns);
+  GCertTestProcess process = server_process (pdns, path);
+  ReadyProbe ready = { pdns, session, FALSE, FALSE };
 
   g_object_set (session, "timeout", 2, NULL);
-  while (TRUE)
-    {
-      if (reap_if_exited (pdns))
-        {
-          *retry = log_says_port_taken (pdns);
-          return error_with_log (pdns, error, "pdns_server exited during start");
-        }
-      if (log_says_port_taken (pdns))
-        {
-          *retry = TRUE;
-          return error_with_log (pdns, error, "pdns_server could not listen");
-        }
-
-      if (!dns_up)
-        dns_up = dns_probe (pdns->server, "probe.invalid.", 6, NULL, NULL);
-      if (!api_up)
-        {
-          g_autoptr(GBytes) body = NULL;
-
-          body = api_request (pdns, session, "GET", "", NULL, NULL, NULL);
-          api_up = body != NULL;
-        }
-      if (dns_up && api_up)
-        return TRUE;
-
-      if (g_get_monotonic_time () > deadline)
-        {
-          g_autofree char *what = g_strdup_printf ("pdns_server did not answer within %d s "
-                                                   "(DNS %s, API %s)",
-                                                   (int) (READY_TIMEOUT_US / G_USEC_PER_SEC),
-                                                   dns_up ? "up" : "down",
-                                                   api_up ? "up" : "down");
-
-          return error_with_log (pdns, error, what);
-        }
-      g_usleep (POLL_INTERVAL_US);
-    }
+  return gcert_test_wait_ready (&process, 1, READY_TIMEOUT_S, server_answers, &ready, retry,
+                                error);
 }
 
 static gboolean
-start_once (GCertTestPdns  *pdns,
-            gboolean       *retry,
-            GError        **error)
+start_once (gpointer   user_data,
+            gboolean  *retry,
+            GError   **error)
 {
+  GCertTestPdns *pdns = user_data;
   g_autofree char *database = g_build_filename (pdns->tmpdir, "pdns.sqlite3", NULL);
   guint16 dns_port = gcert_test_find_free_port (TRUE);
   guint16 api_port = gcert_test_find_free_port (FALSE);
@@ -835,6 +615,14 @@ start_once (GCertTestPdns  *pdns,
       !spawn_server (pdns, error))
     return FALSE;
   return wait_until_ready (pdns, retry, error);
+}
+
+static void
+terminate_server (gpointer user_data)
+{
+  GCertTestPdns *pdns = user_data;
+
+  gcert_test_terminate (&pdns->pid);
 }
 
 static char *
@@ -875,31 +663,18 @@ gcert_test_pdns_start (const char * const  *zones,
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
     return NULL;
 
-  for (guint attempt = 1; ; attempt++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      gboolean retry = FALSE;
-
-      if (start_once (pdns, &retry, &local_error))
-        break;
-      terminate (pdns);
-      if (!retry || attempt >= START_ATTEMPTS)
-        {
-          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                      "starting PowerDNS: ");
-          return NULL;
-        }
-    }
+  if (!gcert_test_start_retrying ("PowerDNS", start_once, terminate_server, pdns, error))
+    return NULL;
 
   {
     g_autoptr(GError) local_error = NULL;
 
     if (!create_zones (pdns, records, &local_error))
       {
-        g_autofree char *what = g_strdup_printf ("setting up PowerDNS: %s",
-                                                 local_error->message);
+        g_autofree char *path = log_path (pdns);
 
-        error_with_log (pdns, error, what);
+        gcert_test_error_with_log (error, GCERT_ERROR_FAILED, path, "setting up PowerDNS: %s",
+                                   local_error->message);
         return NULL;
       }
   }
@@ -912,7 +687,7 @@ gcert_test_pdns_stop (GCertTestPdns *pdns)
   if (pdns == NULL)
     return;
 
-  terminate (pdns);
+  gcert_test_terminate (&pdns->pid);
   if (pdns->tmpdir != NULL)
     gcert_test_rm_rf (pdns->tmpdir);
   g_free (pdns->tmpdir);
@@ -928,11 +703,14 @@ gboolean
 gcert_test_pdns_check_alive (GCertTestPdns  *pdns,
                              GError        **error)
 {
+  g_autofree char *path = NULL;
+  GCertTestProcess process;
+
   g_return_val_if_fail (pdns != NULL, FALSE);
 
-  if (reap_if_exited (pdns))
-    return error_with_log (pdns, error, "pdns_server is not running");
-  return TRUE;
+  path = log_path (pdns);
+  process = server_process (pdns, path);
+  return gcert_test_process_check_alive (&process, error);
 }
 
 /* --- helpers for tests ---------------------------------------------------- */

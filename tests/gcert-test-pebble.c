@@ -2,13 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -18,11 +12,9 @@
 #include "gcert-test-pebble.h"
 #include "gcert-test-util.h"
 
-#define START_ATTEMPTS      5
-#define READY_TIMEOUT_US    (30 * G_USEC_PER_SEC)
-#define POLL_INTERVAL_US    (50 * 1000)
-#define STOP_TIMEOUT_US     (5 * G_USEC_PER_SEC)
-#define LOG_TAIL_CHARS      4000
+#define READY_TIMEOUT_S     30
+#define CHALLTESTSRV_LOG    "challtestsrv.log"
+#define PEBBLE_LOG          "pebble.log"
 
 guint16
 gcert_test_find_free_port (gboolean udp_too)
@@ -66,112 +58,6 @@ gcert_test_find_free_port (gboolean udp_too)
   return 0;
 }
 
-static void
-child_setup (gpointer user_data)
-{
-  /* servers must not outlive a test that aborts */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static gboolean
-spawn_logged (const char          *workdir,
-              const char * const  *argv,
-              char               **envp,
-              const char          *log_path,
-              GPid                *out_pid,
-              GError             **error)
-{
-  int fd;
-  gboolean ok;
-
-  fd = g_open (log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "cannot create %s: %s", log_path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  ok = g_spawn_async_with_fds (workdir, (char **) argv, envp,
-                               G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
-                               child_setup, NULL, out_pid, -1, fd, fd, error);
-  close (fd);
-  if (!ok)
-    g_prefix_error (error, "starting %s: ", argv[0]);
-  return ok;
-}
-
-/* TRUE once @pid has exited (and is reaped); @pid is then set to 0 */
-static gboolean
-reap_if_exited (GPid *pid)
-{
-  int status;
-  pid_t rc;
-
-  if (*pid <= 0)
-    return TRUE;
-  do
-    rc = waitpid (*pid, &status, WNOHANG);
-  while (rc < 0 && errno == EINTR);
-  if (rc == 0)
-    return FALSE;
-  /* rc == pid, or ECHILD: somebody else reaped it */
-  g_spawn_close_pid (*pid);
-  *pid = 0;
-  return TRUE;
-}
-
-static void
-terminate_child (GPid *pid)
-{
-  gint64 deadline;
-
-  if (*pid <= 0)
-    return;
-  kill (*pid, SIGTERM);
-  deadline = g_get_monotonic_time () + STOP_TIMEOUT_US;
-  while (!reap_if_exited (pid))
-    {
-      if (g_get_monotonic_time () > deadline)
-        {
-          int status;
-
-          kill (*pid, SIGKILL);
-          while (waitpid (*pid, &status, 0) < 0 && errno == EINTR)
-            ;
-          g_spawn_close_pid (*pid);
-          *pid = 0;
-          return;
-        }
-      g_usleep (10 * 1000);
-    }
-}
-
-static char *
-read_log_tail (const char *tmpdir,
-               const char *name)
-{
-  g_autofree char *path = g_build_filename (tmpdir, name, NULL);
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-
-  if (!g_file_get_contents (path, &contents, &length, NULL))
-    return g_strdup ("(no log)");
-  if (length > LOG_TAIL_CHARS)
-    return g_strdup (contents + length - LOG_TAIL_CHARS);
-  return g_steal_pointer (&contents);
-}
-
-static gboolean
-log_says_port_taken (const char *tmpdir,
-                     const char *name)
-{
-  g_autofree char *tail = read_log_tail (tmpdir, name);
-
-  return strstr (tail, "address already in use") != NULL;
-}
-
 static char *
 build_pebble_config (const char *listen,
                      const char *management,
@@ -213,22 +99,6 @@ build_pebble_config (const char *listen,
   return json_generator_to_data (generator, NULL);
 }
 
-static SoupSession *
-fixture_session_new (const char  *ca_file,
-                     GError     **error)
-{
-  g_autoptr(GTlsDatabase) database = NULL;
-
-  database = g_tls_file_database_new (ca_file, error);
-  if (database == NULL)
-    return NULL;
-  return soup_session_new_with_options ("tls-database", database,
-                                        "proxy-resolver", NULL,
-                                        "timeout", 10,
-                                        "user-agent", "gcert-test-fixture",
-                                        NULL);
-}
-
 /* A synchronous request to one of the fixture's own servers. Returns the
  * body of a 2xx answer. */
 static GBytes *
@@ -239,42 +109,11 @@ fixture_request (GCertTestPebble  *pebble,
                  GError          **error)
 {
   g_autoptr(SoupSession) session = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GBytes) body = NULL;
-  guint status;
 
-  session = fixture_session_new (pebble->ca_certificates, error);
+  session = gcert_test_session_new (pebble->ca_certificates, error);
   if (session == NULL)
     return NULL;
-  msg = soup_message_new (method, url);
-  if (msg == NULL)
-    {
-      g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
-                   "invalid URL %s", url);
-      return NULL;
-    }
-  if (json_body != NULL)
-    {
-      g_autoptr(GBytes) request = g_bytes_new (json_body, strlen (json_body));
-
-      soup_message_set_request_body_from_bytes (msg, "application/json", request);
-    }
-  body = soup_session_send_and_read (session, msg, NULL, error);
-  if (body == NULL)
-    {
-      g_prefix_error (error, "%s %s: ", method, url);
-      return NULL;
-    }
-  status = soup_message_get_status (msg);
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
-                   "%s %s: HTTP %u: %.*s", method, url, status,
-                   (int) MIN (g_bytes_get_size (body), 500),
-                   (const char *) g_bytes_get_data (body, NULL));
-      return NULL;
-    }
-  return g_steal_pointer (&body);
+  return gcert_test_http_request (session, method, url, NULL, NULL, json_body, NULL, error);
 }
 
 /* any HTTP answer at all means the server is up */
@@ -292,124 +131,88 @@ probe (SoupSession *session,
   return !need_ok || soup_message_get_status (msg) == SOUP_STATUS_OK;
 }
 
-/* challtestsrv keeps running when it cannot bind its DNS port: ask it */
-static gboolean
-probe_dns (const char *dns_server)
-{
-  static const guint8 query[] = {
-    0x67, 0x63, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    5, 'p', 'r', 'o', 'b', 'e', 4, 't', 'e', 's', 't', 0,
-    0x00, 0x01, 0x00, 0x01,
-  };
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GSocketConnectable) connectable = NULL;
-  g_autoptr(GSocketAddressEnumerator) enumerator = NULL;
-  g_autoptr(GSocketAddress) address = NULL;
-  guint8 answer[512];
-  gssize received;
+/* Pebble's two children, as the helpers of gcert-test-util.h watch them */
+typedef struct {
+  char             *logs[2];
+  GCertTestProcess  processes[2];
+} Children;
 
-  connectable = g_network_address_parse (dns_server, 53, NULL);
-  if (connectable == NULL)
-    return FALSE;
-  enumerator = g_socket_connectable_enumerate (connectable);
-  address = g_socket_address_enumerator_next (enumerator, NULL, NULL);
-  if (address == NULL)
-    return FALSE;
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                         G_SOCKET_PROTOCOL_UDP, NULL);
-  if (socket == NULL)
-    return FALSE;
-  g_socket_set_timeout (socket, 1);
-  if (g_socket_send_to (socket, address, (const char *) query, sizeof query,
-                        NULL, NULL) != sizeof query)
-    return FALSE;
-  received = g_socket_receive (socket, (char *) answer, sizeof answer, NULL, NULL);
-  return received >= 12 && answer[0] == query[0] && answer[1] == query[1];
+static void
+children_init (Children        *children,
+               GCertTestPebble *pebble)
+{
+  children->logs[0] = g_build_filename (pebble->tmpdir, CHALLTESTSRV_LOG, NULL);
+  children->logs[1] = g_build_filename (pebble->tmpdir, PEBBLE_LOG, NULL);
+  children->processes[0] = (GCertTestProcess) { "pebble-challtestsrv",
+                                                &pebble->challtestsrv_pid,
+                                                children->logs[0] };
+  children->processes[1] = (GCertTestProcess) { "pebble", &pebble->pebble_pid,
+                                                children->logs[1] };
 }
 
-static gboolean
-child_died_error (GCertTestPebble  *pebble,
-                  const char       *what,
-                  const char       *log_name,
-                  GError          **error)
+static void
+children_clear (Children *children)
 {
-  g_autofree char *tail = read_log_tail (pebble->tmpdir, log_name);
+  g_free (children->logs[0]);
+  g_free (children->logs[1]);
+}
 
-  g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
-               "%s exited during start; its log:\n%s", what, tail);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Children, children_clear)
+
+typedef struct {
+  GCertTestPebble *pebble;
+  SoupSession     *session;
+  char            *roots_url;
+  gboolean         challtestsrv_up;
+  gboolean         pebble_up;
+} ReadyProbe;
+
+static gboolean
+servers_answer (gpointer     user_data,
+                const char **out_waiting_for)
+{
+  ReadyProbe *ready = user_data;
+  GCertTestPebble *pebble = ready->pebble;
+
+  /* challtestsrv keeps running when it cannot bind its DNS port: ask it */
+  if (!ready->challtestsrv_up)
+    ready->challtestsrv_up = probe (ready->session, pebble->challtestsrv_url, FALSE) &&
+                             gcert_test_dns_probe (pebble->dns_server, "probe.test.",
+                                                   1 /* A */, NULL, NULL);
+  if (!ready->pebble_up)
+    ready->pebble_up = probe (ready->session, pebble->directory_url, TRUE) &&
+                       probe (ready->session, ready->roots_url, TRUE);
+  if (ready->challtestsrv_up && ready->pebble_up)
+    return TRUE;
+  if (!ready->challtestsrv_up && !ready->pebble_up)
+    *out_waiting_for = "pebble and pebble-challtestsrv";
+  else
+    *out_waiting_for = ready->pebble_up ? "pebble-challtestsrv" : "pebble";
   return FALSE;
 }
 
 /* Returns FALSE with @retry set when a port was taken in between. */
 static gboolean
 wait_until_ready (GCertTestPebble  *pebble,
+                  Children         *children,
                   gboolean         *retry,
                   GError          **error)
 {
   g_autoptr(SoupSession) session = NULL;
   g_autofree char *roots_url = NULL;
-  gboolean challtestsrv_up = FALSE;
-  gboolean pebble_up = FALSE;
-  gint64 deadline;
+  ReadyProbe ready = { pebble, NULL, NULL, FALSE, FALSE };
 
   *retry = FALSE;
-  session = fixture_session_new (pebble->ca_certificates, error);
+  session = gcert_test_session_new (pebble->ca_certificates, error);
   if (session == NULL)
     return FALSE;
   g_object_set (session, "timeout", 2, NULL);
   roots_url = g_strconcat (pebble->management_url, "/roots/0", NULL);
-  deadline = g_get_monotonic_time () + READY_TIMEOUT_US;
+  ready.session = session;
+  ready.roots_url = roots_url;
 
-  while (TRUE)
-    {
-      if (reap_if_exited (&pebble->challtestsrv_pid))
-        {
-          *retry = log_says_port_taken (pebble->tmpdir, "challtestsrv.log");
-          return child_died_error (pebble, "pebble-challtestsrv",
-                                   "challtestsrv.log", error);
-        }
-      if (reap_if_exited (&pebble->pebble_pid))
-        {
-          *retry = log_says_port_taken (pebble->tmpdir, "pebble.log");
-          return child_died_error (pebble, "pebble", "pebble.log", error);
-        }
-
-      if (log_says_port_taken (pebble->tmpdir, "challtestsrv.log"))
-        {
-          g_autofree char *tail = read_log_tail (pebble->tmpdir, "challtestsrv.log");
-
-          *retry = TRUE;
-          g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
-                       "pebble-challtestsrv could not listen; its log:\n%s", tail);
-          return FALSE;
-        }
-
-      if (!challtestsrv_up)
-        challtestsrv_up = probe (session, pebble->challtestsrv_url, FALSE) &&
-                          probe_dns (pebble->dns_server);
-      if (!pebble_up)
-        pebble_up = probe (session, pebble->directory_url, TRUE) &&
-                    probe (session, roots_url, TRUE);
-      if (challtestsrv_up && pebble_up)
-        return TRUE;
-
-      if (g_get_monotonic_time () > deadline)
-        {
-          g_autofree char *pebble_log = read_log_tail (pebble->tmpdir, "pebble.log");
-          g_autofree char *challtestsrv_log = read_log_tail (pebble->tmpdir,
-                                                             "challtestsrv.log");
-
-          g_set_error (error, GCERT_ERROR, GCERT_ERROR_TIMED_OUT,
-                       "servers did not answer within %d s (pebble %s, "
-                       "challtestsrv %s)\npebble log:\n%s\nchalltestsrv log:\n%s",
-                       (int) (READY_TIMEOUT_US / G_USEC_PER_SEC),
-                       pebble_up ? "up" : "down",
-                       challtestsrv_up ? "up" : "down",
-                       pebble_log, challtestsrv_log);
-          return FALSE;
-        }
-      g_usleep (POLL_INTERVAL_US);
-    }
+  return gcert_test_wait_ready (children->processes, G_N_ELEMENTS (children->processes),
+                                READY_TIMEOUT_S, servers_answer, &ready, retry, error);
 }
 
 static char **
@@ -451,22 +254,29 @@ clear_urls (GCertTestPebble *pebble)
   g_clear_pointer (&pebble->validation_dns, g_free);
 }
 
+/* What each try at starting needs */
+typedef struct {
+  GCertTestPebble               *pebble;
+  const GCertTestPebbleOptions  *options;
+  const char                    *cert_file;
+  const char                    *key_file;
+} Start;
+
 static gboolean
-start_once (GCertTestPebble               *pebble,
-            const GCertTestPebbleOptions  *options,
-            const char                    *cert_file,
-            const char                    *key_file,
-            gboolean                      *retry,
-            GError                       **error)
+start_once (gpointer   user_data,
+            gboolean  *retry,
+            GError   **error)
 {
+  Start *start = user_data;
+  GCertTestPebble *pebble = start->pebble;
+  const GCertTestPebbleOptions *options = start->options;
+  g_auto(Children) children = { 0 };
   g_auto(GStrv) envp = NULL;
   g_autofree char *config = NULL;
   g_autofree char *config_path = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *management = NULL;
   g_autofree char *management_listen = NULL;
-  g_autofree char *challtestsrv_log = NULL;
-  g_autofree char *pebble_log = NULL;
   guint16 dns_port, challtestsrv_port, pebble_port, management_port;
 
   *retry = FALSE;
@@ -485,7 +295,7 @@ start_once (GCertTestPebble               *pebble,
 
   listen = g_strdup_printf ("127.0.0.1:%u", pebble_port);
   management_listen = g_strdup_printf ("127.0.0.1:%u", management_port);
-  config = build_pebble_config (listen, management_listen, cert_file, key_file,
+  config = build_pebble_config (listen, management_listen, start->cert_file, start->key_file,
                                 gcert_test_find_free_port (FALSE),
                                 gcert_test_find_free_port (FALSE));
   config_path = g_build_filename (pebble->tmpdir, "pebble-config.json", NULL);
@@ -494,8 +304,7 @@ start_once (GCertTestPebble               *pebble,
     return FALSE;
 
   envp = pebble_environment (options);
-  challtestsrv_log = g_build_filename (pebble->tmpdir, "challtestsrv.log", NULL);
-  pebble_log = g_build_filename (pebble->tmpdir, "pebble.log", NULL);
+  children_init (&children, pebble);
 
   management = g_strdup_printf ("127.0.0.1:%u", challtestsrv_port);
   {
@@ -509,8 +318,8 @@ start_once (GCertTestPebble               *pebble,
       NULL
     };
 
-    if (!spawn_logged (pebble->tmpdir, argv, envp, challtestsrv_log,
-                       &pebble->challtestsrv_pid, error))
+    if (!gcert_test_spawn_logged (pebble->tmpdir, argv, (const char * const *) envp,
+                                  children.logs[0], NULL, &pebble->challtestsrv_pid, error))
       return FALSE;
   }
   {
@@ -522,12 +331,21 @@ start_once (GCertTestPebble               *pebble,
       NULL
     };
 
-    if (!spawn_logged (pebble->tmpdir, argv, envp, pebble_log,
-                       &pebble->pebble_pid, error))
+    if (!gcert_test_spawn_logged (pebble->tmpdir, argv, (const char * const *) envp,
+                                  children.logs[1], NULL, &pebble->pebble_pid, error))
       return FALSE;
   }
 
-  return wait_until_ready (pebble, retry, error);
+  return wait_until_ready (pebble, &children, retry, error);
+}
+
+static void
+terminate_children (gpointer user_data)
+{
+  Start *start = user_data;
+
+  gcert_test_terminate (&start->pebble->pebble_pid);
+  gcert_test_terminate (&start->pebble->challtestsrv_pid);
 }
 
 GCertTestPebble *
@@ -540,6 +358,7 @@ gcert_test_pebble_start (const GCertTestPebbleOptions  *options,
   g_autofree char *tls_dir = NULL;
   g_autofree char *cert_file = NULL;
   g_autofree char *key_file = NULL;
+  Start start;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
@@ -564,23 +383,9 @@ gcert_test_pebble_start (const GCertTestPebbleOptions  *options,
       return NULL;
     }
 
-  for (guint attempt = 1; ; attempt++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      gboolean retry = FALSE;
-
-      if (start_once (pebble, options, cert_file, key_file, &retry, &local_error))
-        break;
-      terminate_child (&pebble->pebble_pid);
-      terminate_child (&pebble->challtestsrv_pid);
-      if (!retry || attempt >= START_ATTEMPTS)
-        {
-          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                      "starting Pebble: ");
-          return NULL;
-        }
-    }
-
+  start = (Start) { pebble, options, cert_file, key_file };
+  if (!gcert_test_start_retrying ("Pebble", start_once, terminate_children, &start, error))
+    return NULL;
   return g_steal_pointer (&pebble);
 }
 
@@ -590,8 +395,8 @@ gcert_test_pebble_stop (GCertTestPebble *pebble)
   if (pebble == NULL)
     return;
 
-  terminate_child (&pebble->pebble_pid);
-  terminate_child (&pebble->challtestsrv_pid);
+  gcert_test_terminate (&pebble->pebble_pid);
+  gcert_test_terminate (&pebble->challtestsrv_pid);
   if (pebble->tmpdir != NULL)
     gcert_test_rm_rf (pebble->tmpdir);
   clear_urls (pebble);
@@ -604,25 +409,13 @@ gboolean
 gcert_test_pebble_check_alive (GCertTestPebble  *pebble,
                                GError          **error)
 {
+  g_auto(Children) children = { 0 };
+
   g_return_val_if_fail (pebble != NULL, FALSE);
 
-  if (reap_if_exited (&pebble->pebble_pid))
-    {
-      g_autofree char *tail = read_log_tail (pebble->tmpdir, "pebble.log");
-
-      g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
-                   "pebble is not running; its log:\n%s", tail);
-      return FALSE;
-    }
-  if (reap_if_exited (&pebble->challtestsrv_pid))
-    {
-      g_autofree char *tail = read_log_tail (pebble->tmpdir, "challtestsrv.log");
-
-      g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
-                   "pebble-challtestsrv is not running; its log:\n%s", tail);
-      return FALSE;
-    }
-  return TRUE;
+  children_init (&children, pebble);
+  return gcert_test_process_check_alive (&children.processes[1], error) &&
+         gcert_test_process_check_alive (&children.processes[0], error);
 }
 
 char *

@@ -674,29 +674,6 @@ server_handler (SoupServer        *server,
 
 /* --- life cycle --------------------------------------------------------- */
 
-static GSocket *
-listen_socket (guint16  *out_port,
-               GError  **error)
-{
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                         G_SOCKET_PROTOCOL_TCP, error);
-  if (socket == NULL)
-    return NULL;
-  if (!g_socket_bind (socket, address, TRUE, error) ||
-      !g_socket_listen (socket, error))
-    return NULL;
-  bound = g_socket_get_local_address (socket, error);
-  if (bound == NULL)
-    return NULL;
-  *out_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  return g_steal_pointer (&socket);
-}
-
 static guint16
 url_port (const char *url)
 {
@@ -754,12 +731,13 @@ gcert_test_proxy_new (GCertTestPebble  *pebble,
                                   "server-header", "gcert-test-proxy",
                                   NULL);
   soup_server_add_handler (self->server, NULL, server_handler, self, NULL);
-  main_socket = listen_socket (&self->port, error);
+  main_socket = gcert_test_try_listen_loopback (G_SOCKET_TYPE_STREAM, 0, &self->port, error);
   if (main_socket == NULL ||
       !soup_server_listen_socket (self->server, main_socket,
                                   SOUP_SERVER_LISTEN_HTTPS, error))
     return NULL;
-  other_socket = listen_socket (&self->other_port, error);
+  other_socket = gcert_test_try_listen_loopback (G_SOCKET_TYPE_STREAM, 0, &self->other_port,
+                                                 error);
   if (other_socket == NULL ||
       !soup_server_listen_socket (self->server, other_socket,
                                   SOUP_SERVER_LISTEN_HTTPS, error))

@@ -2,13 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -23,96 +17,15 @@
 #define SSH_PROGRAM        "/usr/bin/ssh"
 /* sshd's privilege separation directory, needed when it runs as root */
 #define PRIVSEP_DIR        "/run/sshd"
-#define START_ATTEMPTS     5
-#define READY_TIMEOUT_US   (20 * G_USEC_PER_SEC)
-#define POLL_INTERVAL_US   (20 * 1000)
-#define STOP_TIMEOUT_US    (5 * G_USEC_PER_SEC)
-#define LOG_TAIL_CHARS     4000
+#define READY_TIMEOUT_S    20
 
 /* --- the process ---------------------------------------------------------- */
 
-static void
-child_setup (gpointer user_data)
+/* sshd as the helpers of gcert-test-util.h watch it */
+static GCertTestProcess
+server_process (GCertTestSshd *sshd)
 {
-  /* the server must not outlive a test that aborts */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-/* TRUE once the server has exited (and is reaped); pid is then 0 */
-static gboolean
-reap_if_exited (GCertTestSshd *sshd)
-{
-  int status;
-  pid_t rc;
-
-  if (sshd->pid <= 0)
-    return TRUE;
-  do
-    rc = waitpid (sshd->pid, &status, WNOHANG);
-  while (rc < 0 && errno == EINTR);
-  if (rc == 0)
-    return FALSE;
-  g_spawn_close_pid (sshd->pid);
-  sshd->pid = 0;
-  return TRUE;
-}
-
-static void
-terminate (GCertTestSshd *sshd)
-{
-  gint64 deadline;
-
-  if (sshd->pid <= 0)
-    return;
-  kill (sshd->pid, SIGTERM);
-  deadline = g_get_monotonic_time () + STOP_TIMEOUT_US;
-  while (!reap_if_exited (sshd))
-    {
-      if (g_get_monotonic_time () > deadline)
-        {
-          int status;
-
-          kill (sshd->pid, SIGKILL);
-          while (waitpid (sshd->pid, &status, 0) < 0 && errno == EINTR)
-            ;
-          g_spawn_close_pid (sshd->pid);
-          sshd->pid = 0;
-          return;
-        }
-      g_usleep (10 * 1000);
-    }
-}
-
-static char *
-read_log_tail (GCertTestSshd *sshd)
-{
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-
-  if (sshd->log_file == NULL || !g_file_get_contents (sshd->log_file, &contents, &length, NULL))
-    return g_strdup ("(no log)");
-  if (length > LOG_TAIL_CHARS)
-    return g_strdup (contents + length - LOG_TAIL_CHARS);
-  return g_steal_pointer (&contents);
-}
-
-static gboolean
-log_says_port_taken (GCertTestSshd *sshd)
-{
-  g_autofree char *tail = read_log_tail (sshd);
-
-  return strstr (tail, "Address already in use") != NULL;
-}
-
-static gboolean
-error_with_log (GCertTestSshd  *sshd,
-                GError        **error,
-                const char     *what)
-{
-  g_autofree char *tail = read_log_tail (sshd);
-
-  g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED, "%s; its log:\n%s", what, tail);
-  return FALSE;
+  return (GCertTestProcess) { "sshd", &sshd->pid, sshd->log_file };
 }
 
 /* --- keys and config ------------------------------------------------------ */
@@ -286,25 +199,9 @@ spawn_server (GCertTestSshd  *sshd,
   g_autofree char *config = g_build_filename (sshd->tmpdir, "sshd_config", NULL);
   /* sshd re-executes itself and so wants an absolute path */
   const char *argv[] = { SSHD_PROGRAM, "-D", "-e", "-f", config, NULL };
-  gboolean ok;
-  int fd;
 
-  fd = g_open (sshd->log_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "cannot create %s: %s", sshd->log_file, g_strerror (saved_errno));
-      return FALSE;
-    }
-  ok = g_spawn_async_with_fds (sshd->tmpdir, (char **) argv, NULL,
-                               G_SPAWN_DO_NOT_REAP_CHILD, child_setup, NULL, &sshd->pid,
-                               -1, fd, fd, error);
-  close (fd);
-  if (!ok)
-    g_prefix_error (error, "starting %s: ", SSHD_PROGRAM);
-  return ok;
+  return gcert_test_spawn_logged (sshd->tmpdir, argv, NULL, sshd->log_file, NULL, &sshd->pid,
+                                  error);
 }
 
 /* TRUE once something on the port sends an SSH banner */
@@ -326,40 +223,36 @@ banner_probe (GCertTestSshd *sshd)
   return got == 4 && memcmp (buffer, "SSH-", 4) == 0;
 }
 
+/* the banner may come from a stranger who took the port in between:
+ * only our server logs that it listens */
+static gboolean
+server_answers (gpointer     user_data,
+                const char **out_waiting_for)
+{
+  GCertTestSshd *sshd = user_data;
+
+  *out_waiting_for = "the SSH banner";
+  return banner_probe (sshd) && gcert_test_log_contains (sshd->log_file, "Server listening");
+}
+
 static gboolean
 wait_until_ready (GCertTestSshd  *sshd,
                   gboolean       *retry,
                   GError        **error)
 {
-  gint64 deadline = g_get_monotonic_time () + READY_TIMEOUT_US;
+  GCertTestProcess process = server_process (sshd);
 
-  while (TRUE)
-    {
-      if (reap_if_exited (sshd))
-        {
-          *retry = log_says_port_taken (sshd);
-          return error_with_log (sshd, error, "sshd exited during start");
-        }
-      /* the banner may come from a stranger who took the port in between:
-       * only our server logs that it listens */
-      if (banner_probe (sshd))
-        {
-          g_autofree char *tail = read_log_tail (sshd);
-
-          if (strstr (tail, "Server listening") != NULL)
-            return TRUE;
-        }
-      if (g_get_monotonic_time () > deadline)
-        return error_with_log (sshd, error, "sshd did not answer within 20 s");
-      g_usleep (POLL_INTERVAL_US);
-    }
+  return gcert_test_wait_ready (&process, 1, READY_TIMEOUT_S, server_answers, sshd, retry,
+                                error);
 }
 
 static gboolean
-start_once (GCertTestSshd  *sshd,
-            gboolean       *retry,
-            GError        **error)
+start_once (gpointer   user_data,
+            gboolean  *retry,
+            GError   **error)
 {
+  GCertTestSshd *sshd = user_data;
+
   *retry = FALSE;
   sshd->port = gcert_test_find_free_port (FALSE);
   if (!write_known_hosts (sshd, error) ||
@@ -367,6 +260,14 @@ start_once (GCertTestSshd  *sshd,
       !spawn_server (sshd, error))
     return FALSE;
   return wait_until_ready (sshd, retry, error);
+}
+
+static void
+terminate_server (gpointer user_data)
+{
+  GCertTestSshd *sshd = user_data;
+
+  gcert_test_terminate (&sshd->pid);
 }
 
 GCertTestSshd *
@@ -393,21 +294,8 @@ gcert_test_sshd_start (GError **error)
   if (!make_keys (sshd, error))
     return NULL;
 
-  for (guint attempt = 1; ; attempt++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      gboolean retry = FALSE;
-
-      if (start_once (sshd, &retry, &local_error))
-        break;
-      terminate (sshd);
-      if (!retry || attempt >= START_ATTEMPTS)
-        {
-          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                      "starting sshd: ");
-          return NULL;
-        }
-    }
+  if (!gcert_test_start_retrying ("sshd", start_once, terminate_server, sshd, error))
+    return NULL;
   return g_steal_pointer (&sshd);
 }
 
@@ -417,7 +305,7 @@ gcert_test_sshd_stop (GCertTestSshd *sshd)
   if (sshd == NULL)
     return;
 
-  terminate (sshd);
+  gcert_test_terminate (&sshd->pid);
   if (sshd->tmpdir != NULL)
     gcert_test_rm_rf (sshd->tmpdir);
   g_free (sshd->tmpdir);
@@ -434,11 +322,12 @@ gboolean
 gcert_test_sshd_check_alive (GCertTestSshd  *sshd,
                              GError        **error)
 {
+  GCertTestProcess process;
+
   g_return_val_if_fail (sshd != NULL, FALSE);
 
-  if (reap_if_exited (sshd))
-    return error_with_log (sshd, error, "sshd is not running");
-  return TRUE;
+  process = server_process (sshd);
+  return gcert_test_process_check_alive (&process, error);
 }
 
 int

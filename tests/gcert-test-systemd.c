@@ -2,13 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -305,13 +300,6 @@ service_start (const char  *address,
   return service;
 }
 
-static void
-child_setup (gpointer user_data)
-{
-  /* the bus must not outlive a test that aborts */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
 /* The first line dbus-daemon prints: its address. */
 static char *
 read_address (int      fd,
@@ -371,7 +359,6 @@ gcert_test_systemd_start_at (const char  *socket_path,
   g_autofree char *config_arg = NULL;
   g_autofree char *log_path = NULL;
   int out_fd = -1;
-  int log_fd;
 
   fake->tmpdir = gcert_test_mkdtemp ("gcert-test-systemd");
   socket = socket_path != NULL ? g_strdup (socket_path) :
@@ -403,26 +390,13 @@ gcert_test_systemd_start_at (const char  *socket_path,
 
   config_arg = g_strconcat ("--config-file=", config_path, NULL);
   log_path = g_build_filename (fake->tmpdir, "dbus-daemon.log", NULL);
-  /* its complaints (it cannot raise its fd limit) go to a log, not the TAP */
-  log_fd = open (log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (log_fd < 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "creating %s: %s",
-                   log_path, g_strerror (errno));
-      return NULL;
-    }
+  /* its complaints (it cannot raise its fd limit) go to a log, not the TAP;
+   * its address comes on its standard output */
   {
     const char *argv[] = { "dbus-daemon", config_arg, "--print-address", "--nofork", NULL };
-    gboolean spawned;
 
-    spawned = g_spawn_async_with_pipes_and_fds (fake->tmpdir, argv, NULL,
-                                                G_SPAWN_SEARCH_PATH |
-                                                G_SPAWN_DO_NOT_REAP_CHILD,
-                                                child_setup, NULL, -1, -1, log_fd, NULL,
-                                                NULL, 0, &fake->daemon_pid, NULL, &out_fd,
-                                                NULL, error);
-    close (log_fd);
-    if (!spawned)
+    if (!gcert_test_spawn_logged (fake->tmpdir, argv, NULL, log_path, &out_fd,
+                                  &fake->daemon_pid, error))
       return NULL;
   }
   fake->address = read_address (out_fd, error);
@@ -449,12 +423,7 @@ gcert_test_systemd_stop (GCertTestSystemd *fake)
   if (fake == NULL)
     return;
   g_clear_pointer (&fake->service, service_free);
-  if (fake->daemon_pid > 0)
-    {
-      kill (fake->daemon_pid, SIGTERM);
-      waitpid (fake->daemon_pid, NULL, 0);
-      g_spawn_close_pid (fake->daemon_pid);
-    }
+  gcert_test_terminate (&fake->daemon_pid);
   if (fake->tmpdir != NULL)
     gcert_test_rm_rf (fake->tmpdir);
   g_free (fake->tmpdir);

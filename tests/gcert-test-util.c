@@ -2,11 +2,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "gcert-crypto-private.h"
 #include "gcert-test-util.h"
@@ -866,32 +872,491 @@ gcert_test_assert_process_gone (const char *pid_file)
 }
 
 GSocket *
-gcert_test_listen_loopback (GSocketType  type,
-                            guint16      port,
-                            guint16     *out_port)
+gcert_test_try_listen_loopback (GSocketType   type,
+                                guint16       port,
+                                guint16      *out_port,
+                                GError      **error)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
   g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(GSocket) socket = NULL;
   gboolean stream = type == G_SOCKET_TYPE_STREAM;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   socket = g_socket_new (G_SOCKET_FAMILY_IPV4, type,
-                         stream ? G_SOCKET_PROTOCOL_TCP : G_SOCKET_PROTOCOL_UDP, &error);
-  g_assert_no_error (error);
-  g_socket_bind (socket, address, stream, &error);
-  g_assert_no_error (error);
-  if (stream)
-    {
-      g_socket_listen (socket, &error);
-      g_assert_no_error (error);
-    }
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
+                         stream ? G_SOCKET_PROTOCOL_TCP : G_SOCKET_PROTOCOL_UDP, error);
+  if (socket == NULL)
+    return NULL;
+  if (!g_socket_bind (socket, address, stream, error))
+    return NULL;
+  if (stream && !g_socket_listen (socket, error))
+    return NULL;
+  bound = g_socket_get_local_address (socket, error);
+  if (bound == NULL)
+    return NULL;
   if (out_port != NULL)
     *out_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   return g_steal_pointer (&socket);
+}
+
+GSocket *
+gcert_test_listen_loopback (GSocketType  type,
+                            guint16      port,
+                            guint16     *out_port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+
+  socket = gcert_test_try_listen_loopback (type, port, out_port, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&socket);
+}
+
+gboolean
+gcert_test_dns_probe (const char *server,
+                      const char *name,
+                      guint16     qtype,
+                      guint      *out_rcode,
+                      guint      *out_answers)
+{
+  /* id "gc", no flags, one question */
+  static const guint8 header[] = { 0x67, 0x63, 0x00, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0 };
+  const guint8 tail[4] = { qtype >> 8, qtype & 0xff, 0x00, 0x01 /* IN */ };
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketConnectable) connectable = NULL;
+  g_autoptr(GSocketAddressEnumerator) enumerator = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GByteArray) query = g_byte_array_new ();
+  g_auto(GStrv) labels = NULL;
+  guint8 answer[4096];
+  gssize received;
+
+  g_return_val_if_fail (server != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  g_byte_array_append (query, header, sizeof header);
+  labels = g_strsplit (name, ".", -1);
+  for (guint i = 0; labels[i] != NULL; i++)
+    {
+      guint8 length = MIN (strlen (labels[i]), 63);
+
+      if (length == 0)
+        continue;
+      g_byte_array_append (query, &length, 1);
+      g_byte_array_append (query, (const guint8 *) labels[i], length);
+    }
+  g_byte_array_append (query, (const guint8 *) "", 1);
+  g_byte_array_append (query, tail, sizeof tail);
+
+  connectable = g_network_address_parse (server, 53, NULL);
+  if (connectable == NULL)
+    return FALSE;
+  enumerator = g_socket_connectable_enumerate (connectable);
+  address = g_socket_address_enumerator_next (enumerator, NULL, NULL);
+  if (address == NULL)
+    return FALSE;
+  socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_DATAGRAM,
+                         G_SOCKET_PROTOCOL_UDP, NULL);
+  if (socket == NULL)
+    return FALSE;
+  g_socket_set_timeout (socket, 1);
+  if (g_socket_send_to (socket, address, (const char *) query->data, query->len,
+                        NULL, NULL) != (gssize) query->len)
+    return FALSE;
+  received = g_socket_receive (socket, (char *) answer, sizeof answer, NULL, NULL);
+  if (received < 12 || answer[0] != header[0] || answer[1] != header[1])
+    return FALSE;
+  if (out_rcode != NULL)
+    *out_rcode = answer[3] & 0x0f;
+  if (out_answers != NULL)
+    *out_answers = (answer[6] << 8) | answer[7];
+  return TRUE;
+}
+
+/* --- talking to test servers --------------------------------------------- */
+
+#define ERROR_BODY_BYTES  1000
+
+SoupSession *
+gcert_test_session_new (const char  *ca_file,
+                        GError     **error)
+{
+  g_autoptr(SoupSession) session = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* a test server on loopback: never through a proxy */
+  session = soup_session_new_with_options ("proxy-resolver", NULL,
+                                           "timeout", 10,
+                                           "user-agent", "gcert-test-fixture",
+                                           NULL);
+  if (ca_file != NULL)
+    {
+      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, error);
+
+      if (database == NULL)
+        return NULL;
+      soup_session_set_tls_database (session, database);
+    }
+  return g_steal_pointer (&session);
+}
+
+GBytes *
+gcert_test_http_request (SoupSession  *session,
+                         const char   *method,
+                         const char   *url,
+                         const char   *header,
+                         const char   *value,
+                         const char   *json_body,
+                         guint        *out_status,
+                         GError      **error)
+{
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  guint status;
+
+  g_return_val_if_fail (SOUP_IS_SESSION (session), NULL);
+  g_return_val_if_fail (method != NULL, NULL);
+  g_return_val_if_fail (url != NULL, NULL);
+  g_return_val_if_fail (header == NULL || value != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (out_status != NULL)
+    *out_status = 0;
+  msg = soup_message_new (method, url);
+  if (msg == NULL)
+    {
+      g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA, "invalid URL %s", url);
+      return NULL;
+    }
+  if (header != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), header, value);
+  if (json_body != NULL)
+    {
+      g_autoptr(GBytes) request = g_bytes_new (json_body, strlen (json_body));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", request);
+    }
+  body = soup_session_send_and_read (session, msg, NULL, error);
+  if (body == NULL)
+    {
+      g_prefix_error (error, "%s %s: ", method, url);
+      return NULL;
+    }
+  status = soup_message_get_status (msg);
+  if (out_status != NULL)
+    *out_status = status;
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED, "%s %s: HTTP %u: %.*s",
+                   method, url, status, (int) MIN (g_bytes_get_size (body), ERROR_BODY_BYTES),
+                   (const char *) g_bytes_get_data (body, NULL));
+      return NULL;
+    }
+  return g_steal_pointer (&body);
+}
+
+/* --- server processes ----------------------------------------------------- */
+
+#define START_ATTEMPTS    5
+#define POLL_INTERVAL_US  (20 * 1000)
+#define STOP_TIMEOUT_US   (5 * G_USEC_PER_SEC)
+#define LOG_TAIL_BYTES    6000
+
+char *
+gcert_test_find_program (const char *name)
+{
+  char *path;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  path = g_find_program_in_path (name);
+  if (path != NULL)
+    return path;
+  return g_build_filename ("/usr/sbin", name, NULL);
+}
+
+static void
+server_child_setup (gpointer user_data)
+{
+  /* a server must not outlive a test that aborts */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+gboolean
+gcert_test_spawn_logged (const char          *workdir,
+                         const char * const  *argv,
+                         const char * const  *envp,
+                         const char          *log_path,
+                         int                 *out_stdout_fd,
+                         GPid                *out_pid,
+                         GError             **error)
+{
+  gboolean ok;
+  int fd;
+
+  g_return_val_if_fail (argv != NULL && argv[0] != NULL, FALSE);
+  g_return_val_if_fail (log_path != NULL, FALSE);
+  g_return_val_if_fail (out_pid != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  fd = g_open (log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "cannot create %s: %s", log_path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  ok = g_spawn_async_with_pipes_and_fds (workdir, argv, envp,
+                                         G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
+                                         server_child_setup, NULL,
+                                         -1, out_stdout_fd != NULL ? -1 : fd, fd,
+                                         NULL, NULL, 0, out_pid,
+                                         NULL, out_stdout_fd, NULL, error);
+  close (fd);
+  if (!ok)
+    g_prefix_error (error, "starting %s: ", argv[0]);
+  return ok;
+}
+
+gboolean
+gcert_test_reap_if_exited (GPid *pid)
+{
+  int status;
+  pid_t rc;
+
+  g_return_val_if_fail (pid != NULL, TRUE);
+
+  if (*pid <= 0)
+    return TRUE;
+  do
+    rc = waitpid (*pid, &status, WNOHANG);
+  while (rc < 0 && errno == EINTR);
+  if (rc == 0)
+    return FALSE;
+  /* rc is the pid, or ECHILD: somebody else reaped it */
+  g_spawn_close_pid (*pid);
+  *pid = 0;
+  return TRUE;
+}
+
+void
+gcert_test_terminate (GPid *pid)
+{
+  gint64 deadline;
+
+  g_return_if_fail (pid != NULL);
+
+  if (*pid <= 0)
+    return;
+  kill (*pid, SIGTERM);
+  deadline = g_get_monotonic_time () + STOP_TIMEOUT_US;
+  while (!gcert_test_reap_if_exited (pid))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          int status;
+
+          kill (*pid, SIGKILL);
+          while (waitpid (*pid, &status, 0) < 0 && errno == EINTR)
+            ;
+          g_spawn_close_pid (*pid);
+          *pid = 0;
+          return;
+        }
+      g_usleep (10 * 1000);
+    }
+}
+
+char *
+gcert_test_read_log (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (path == NULL || !g_file_get_contents (path, &contents, &length, NULL))
+    return g_strdup ("(no log)");
+  if (length > LOG_TAIL_BYTES)
+    return g_strdup (contents + length - LOG_TAIL_BYTES);
+  return g_steal_pointer (&contents);
+}
+
+gboolean
+gcert_test_log_contains (const char *path,
+                         const char *needle)
+{
+  g_autofree char *contents = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (needle != NULL, FALSE);
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return FALSE;
+  return strstr (contents, needle) != NULL;
+}
+
+gboolean
+gcert_test_log_says_port_taken (const char *path)
+{
+  g_autofree char *contents = NULL;
+  g_autofree char *lower = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return FALSE;
+  /* Go, OpenSSH, Knot and PowerDNS say "address already in use", named
+   * "address in use" */
+  lower = g_ascii_strdown (contents, -1);
+  return strstr (lower, "already in use") != NULL ||
+         strstr (lower, "address in use") != NULL;
+}
+
+gboolean
+gcert_test_error_with_log (GError     **error,
+                           GCertError   code,
+                           const char  *log_path,
+                           const char  *format,
+                           ...)
+{
+  g_autofree char *what = NULL;
+  g_autofree char *tail = gcert_test_read_log (log_path);
+  va_list args;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, GCERT_ERROR, code, "%s; its log:\n%s", what, tail);
+  return FALSE;
+}
+
+gboolean
+gcert_test_process_check_alive (const GCertTestProcess  *process,
+                                GError                 **error)
+{
+  g_return_val_if_fail (process != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (gcert_test_reap_if_exited (process->pid))
+    return gcert_test_error_with_log (error, GCERT_ERROR_FAILED, process->log_path,
+                                      "%s is not running", process->name);
+  return TRUE;
+}
+
+static gboolean
+ready_timed_out (const GCertTestProcess  *processes,
+                 guint                    n_processes,
+                 guint                    timeout_s,
+                 const char              *waiting_for,
+                 GError                 **error)
+{
+  g_autoptr(GString) what = g_string_new (NULL);
+  g_autofree char *tail = NULL;
+
+  if (n_processes > 1)
+    g_string_append (what, "the servers");
+  else
+    g_string_append (what, processes[0].name);
+  g_string_append_printf (what, " did not answer within %u s", timeout_s);
+  if (waiting_for != NULL)
+    g_string_append_printf (what, " (waiting for %s)", waiting_for);
+
+  if (n_processes == 1)
+    return gcert_test_error_with_log (error, GCERT_ERROR_TIMED_OUT, processes[0].log_path,
+                                      "%s", what->str);
+  for (guint i = 0; i < n_processes; i++)
+    {
+      g_autofree char *log = gcert_test_read_log (processes[i].log_path);
+
+      g_string_append_printf (what, "\n%s log:\n%s", processes[i].name, log);
+    }
+  g_set_error_literal (error, GCERT_ERROR, GCERT_ERROR_TIMED_OUT, what->str);
+  return FALSE;
+}
+
+gboolean
+gcert_test_wait_ready (const GCertTestProcess  *processes,
+                       guint                    n_processes,
+                       guint                    timeout_s,
+                       GCertTestProbeFunc       probe,
+                       gpointer                 user_data,
+                       gboolean                *retry,
+                       GError                 **error)
+{
+  gint64 deadline;
+
+  g_return_val_if_fail (processes != NULL && n_processes > 0, FALSE);
+  g_return_val_if_fail (probe != NULL, FALSE);
+  g_return_val_if_fail (retry != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *retry = FALSE;
+  deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+  while (TRUE)
+    {
+      const char *waiting_for = NULL;
+
+      for (guint i = 0; i < n_processes; i++)
+        {
+          if (gcert_test_reap_if_exited (processes[i].pid))
+            {
+              *retry = gcert_test_log_says_port_taken (processes[i].log_path);
+              return gcert_test_error_with_log (error, GCERT_ERROR_FAILED,
+                                                processes[i].log_path,
+                                                "%s exited during start", processes[i].name);
+            }
+        }
+      /* some servers keep running when one of their ports is taken */
+      for (guint i = 0; i < n_processes; i++)
+        {
+          if (gcert_test_log_says_port_taken (processes[i].log_path))
+            {
+              *retry = TRUE;
+              return gcert_test_error_with_log (error, GCERT_ERROR_FAILED,
+                                                processes[i].log_path,
+                                                "%s could not listen", processes[i].name);
+            }
+        }
+
+      if (probe (user_data, &waiting_for))
+        return TRUE;
+      if (g_get_monotonic_time () > deadline)
+        return ready_timed_out (processes, n_processes, timeout_s, waiting_for, error);
+      g_usleep (POLL_INTERVAL_US);
+    }
+}
+
+gboolean
+gcert_test_start_retrying (const char          *what,
+                           GCertTestStartFunc   start,
+                           GCertTestStopFunc    stop,
+                           gpointer             user_data,
+                           GError             **error)
+{
+  g_return_val_if_fail (what != NULL, FALSE);
+  g_return_val_if_fail (start != NULL, FALSE);
+  g_return_val_if_fail (stop != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint attempt = 1; ; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gboolean retry = FALSE;
+
+      if (start (user_data, &retry, &local_error))
+        return TRUE;
+      stop (user_data);
+      if (!retry || attempt >= START_ATTEMPTS)
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                      "starting %s: ", what);
+          return FALSE;
+        }
+    }
 }
 
 /* --- servers -------------------------------------------------------------- */

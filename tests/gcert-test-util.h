@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <libsoup/soup.h>
+
 #include "gcert.h"
 #include "gcert-test-pebble.h"
 
@@ -199,6 +201,144 @@ void     gcert_test_assert_process_gone (const char *pid_file);
 GSocket *gcert_test_listen_loopback     (GSocketType  type,
                                          guint16      port,
                                          guint16     *out_port);
+/* gcert_test_listen_loopback(), but NULL with @error set when the socket
+ * cannot be made, for fixtures that report their errors */
+GSocket *gcert_test_try_listen_loopback (GSocketType   type,
+                                         guint16       port,
+                                         guint16      *out_port,
+                                         GError      **error);
+/* Sends one UDP query for @name (the trailing dot is optional) of type
+ * @qtype to the DNS server @server ("HOST:PORT") and waits a second for the
+ * answer. TRUE when one came, with its rcode and number of answer records
+ * in @out_rcode and @out_answers (both may be NULL). */
+gboolean gcert_test_dns_probe           (const char   *server,
+                                         const char   *name,
+                                         guint16       qtype,
+                                         guint        *out_rcode,
+                                         guint        *out_answers);
+
+/* --- talking to test servers --------------------------------------------- */
+
+/* A session for the fixtures' own servers: never through a proxy, a 10 s
+ * timeout, and trusting the CA file @ca_file when it is not NULL. */
+SoupSession *gcert_test_session_new  (const char   *ca_file,
+                                      GError      **error);
+/* A synchronous @method request for @url on @session, with the body
+ * @json_body (application/json; may be NULL) and, when @header is not
+ * NULL, the header @header: @value. Returns the body of a 2xx answer
+ * (empty for 204), else NULL with @error set, naming the status and
+ * carrying the start of the body. @out_status (may be NULL) gets the HTTP
+ * status whenever there was one, 0 else. */
+GBytes      *gcert_test_http_request (SoupSession  *session,
+                                      const char   *method,
+                                      const char   *url,
+                                      const char   *header,
+                                      const char   *value,
+                                      const char   *json_body,
+                                      guint        *out_status,
+                                      GError      **error);
+
+/* --- server processes ----------------------------------------------------- */
+
+/* The fixtures run real servers as children that log to a file. Each
+ * child gets SIGTERM when the thread that started it exits, so that no
+ * server outlives a test that aborts; a fixture still stops it with
+ * gcert_test_terminate(). */
+
+/* The program @name in $PATH, or else /usr/sbin/@name ($PATH may lack the
+ * sbin directories). */
+char     *gcert_test_find_program        (const char          *name);
+/* Starts @argv (argv[0] is looked up in $PATH unless it holds a slash) in
+ * @workdir with the environment @envp (NULL: this process's), its standard
+ * output and error going to @log_path (made anew, mode 0600). With
+ * @out_stdout_fd, only its standard error goes there and @out_stdout_fd
+ * gets the reading end of a pipe from its standard output. Standard input
+ * is /dev/null. The child is not reaped: see gcert_test_reap_if_exited()
+ * and gcert_test_terminate(). */
+gboolean  gcert_test_spawn_logged        (const char          *workdir,
+                                          const char * const  *argv,
+                                          const char * const  *envp,
+                                          const char          *log_path,
+                                          int                 *out_stdout_fd,
+                                          GPid                *out_pid,
+                                          GError             **error);
+/* TRUE once the child *@pid has exited and is reaped, or when there is
+ * none (*@pid is 0); *@pid is then 0. Never blocks. */
+gboolean  gcert_test_reap_if_exited      (GPid                *pid);
+/* Stops the child *@pid: SIGTERM, then SIGKILL when it has not exited
+ * within five seconds; reaps it and sets *@pid to 0. Nothing when *@pid
+ * is 0. */
+void      gcert_test_terminate           (GPid                *pid);
+/* The end of the log file @path (its last 6000 bytes at most), for an
+ * error message; "(no log)" when it cannot be read. */
+char     *gcert_test_read_log            (const char          *path);
+/* Whether the log file @path contains @needle (FALSE when it cannot be
+ * read). */
+gboolean  gcert_test_log_contains        (const char          *path,
+                                          const char          *needle);
+/* Whether the server that logs to @path says that an address it wanted
+ * is in use ("address already in use", "address in use", any case). */
+gboolean  gcert_test_log_says_port_taken (const char          *path);
+/* Sets @error to GCERT_ERROR @code with the message @format followed by
+ * "; its log:", a new line and the end of the log @log_path
+ * (gcert_test_read_log()); returns FALSE. */
+gboolean  gcert_test_error_with_log      (GError             **error,
+                                          GCertError           code,
+                                          const char          *log_path,
+                                          const char          *format,
+                                          ...) G_GNUC_PRINTF (4, 5);
+
+/* A server child of a fixture, as the helpers below watch it. */
+typedef struct {
+  const char *name;      /* in messages: "pdns_server" */
+  GPid       *pid;       /* the fixture's own, which the helpers reap */
+  const char *log_path;  /* its output (gcert_test_spawn_logged()) */
+} GCertTestProcess;
+
+/* FALSE with "NAME is not running; its log: …" in @error once the process
+ * has exited (it is then reaped). */
+gboolean  gcert_test_process_check_alive (const GCertTestProcess  *process,
+                                          GError                 **error);
+
+/* TRUE once the servers answer. When it returns FALSE it may set
+ * *@out_waiting_for to a static description of what does not answer yet
+ * ("the API"), for the message when the time runs out. */
+typedef gboolean (*GCertTestProbeFunc) (gpointer     user_data,
+                                        const char **out_waiting_for);
+
+/* Calls @probe every 20 ms, for at most @timeout_s seconds, until it says
+ * that the servers @processes (@n_processes of them) answer. FALSE with
+ * @error set, carrying the logs, when one of them exits or logs that its
+ * port is taken (gcert_test_log_says_port_taken()), or when the time runs
+ * out (GCERT_ERROR_TIMED_OUT). @retry is set when a port was taken: as the
+ * ports are chosen free before the servers start, somebody else took one
+ * in between, and a new start on other ports may succeed. */
+gboolean  gcert_test_wait_ready          (const GCertTestProcess  *processes,
+                                          guint                    n_processes,
+                                          guint                    timeout_s,
+                                          GCertTestProbeFunc       probe,
+                                          gpointer                 user_data,
+                                          gboolean                *retry,
+                                          GError                 **error);
+
+/* One try at starting a fixture's servers on newly chosen free ports:
+ * FALSE with @error set when it fails, and *@retry set when another try
+ * may succeed (see gcert_test_wait_ready()). */
+typedef gboolean (*GCertTestStartFunc) (gpointer     user_data,
+                                        gboolean    *retry,
+                                        GError     **error);
+
+/* Ends what a failed try started. */
+typedef void     (*GCertTestStopFunc)  (gpointer     user_data);
+
+/* Calls @start, and @stop after each failed try, up to five times while
+ * @start asks for a retry. The last try's error is prefixed
+ * "starting @what: ". */
+gboolean  gcert_test_start_retrying      (const char              *what,
+                                          GCertTestStartFunc       start,
+                                          GCertTestStopFunc        stop,
+                                          gpointer                 user_data,
+                                          GError                 **error);
 
 /* --- servers -------------------------------------------------------------- */
 
