@@ -450,6 +450,29 @@ query_data_free (QueryData *data)
   g_free (data);
 }
 
+/* A question for @server (NULL: the system's resolver) about @fqdn
+ * (taken), answered by @thread in a worker: ldns blocks. */
+static void
+run_query_in_thread (const char          *server,
+                     char                *fqdn,
+                     gpointer             source_tag,
+                     GTaskThreadFunc      thread,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  QueryData *data = g_new0 (QueryData, 1);
+
+  g_task_set_source_tag (task, source_tag);
+  data->server = g_strdup (server);
+  data->fqdn = fqdn;
+  g_task_set_task_data (task, data, (GDestroyNotify) query_data_free);
+  /* the worker may block for a few seconds more; the caller need not wait */
+  g_task_set_return_on_cancel (task, TRUE);
+  g_task_run_in_thread (task, thread);
+}
+
 static void
 query_txt_thread (GTask        *task,
                   gpointer      source_object,
@@ -497,21 +520,11 @@ gcert_dns_query_txt_async (const char          *server,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  QueryData *data;
-
   g_return_if_fail (fqdn != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, gcert_dns_query_txt_async);
-  data = g_new0 (QueryData, 1);
-  data->server = g_strdup (server);
-  data->fqdn = g_strdup (fqdn);
-  g_task_set_task_data (task, data, (GDestroyNotify) query_data_free);
-  /* the worker may block for a few seconds more; the caller need not wait */
-  g_task_set_return_on_cancel (task, TRUE);
-  g_task_run_in_thread (task, query_txt_thread);
+  run_query_in_thread (server, g_strdup (fqdn), gcert_dns_query_txt_async, query_txt_thread,
+                       cancellable, callback, user_data);
 }
 
 /**
@@ -657,20 +670,11 @@ gcert_dns_resolve_cname_async (const char          *fqdn,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  QueryData *data;
-
   g_return_if_fail (fqdn != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, gcert_dns_resolve_cname_async);
-  data = g_new0 (QueryData, 1);
-  data->server = g_strdup (server);
-  data->fqdn = g_ascii_strdown (fqdn, -1);
-  g_task_set_task_data (task, data, (GDestroyNotify) query_data_free);
-  g_task_set_return_on_cancel (task, TRUE);
-  g_task_run_in_thread (task, resolve_cname_thread);
+  run_query_in_thread (server, g_ascii_strdown (fqdn, -1), gcert_dns_resolve_cname_async,
+                       resolve_cname_thread, cancellable, callback, user_data);
 }
 
 /**
