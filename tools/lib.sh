@@ -32,6 +32,11 @@ GCERT_PACKAGES=(
   openssh-client
   time
   ca-certificates
+  libacl1-dev
+  acl
+  python3-dbusmock
+  systemd
+  libxml2-utils
 )
 
 GCERT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -19,6 +19,7 @@ typedef struct {
   gboolean      target_name;   /* the target's host was added to @domains */
   char         *group;         /* the [certificate NAME] it comes from */
   char         *target;        /* nullable: its target, for per-target ones */
+  GStrv         readers;       /* nullable: normalised by gcert_readers_parse() */
 } GCertCertificateConfig;
 
 /* The CA's published limits a plan must stay under; 0 = no limit. */
