@@ -159,6 +159,29 @@ static const BadCase bad_cases[] = {
   { "certificate-bad-renew-every",
     GOOD_DNS "[certificate web]\ndomains = example.com\ndns = cf\nrenew-every = 1y\n",
     CONF ":7: [certificate web] renew-every", "1y" },
+  { "readers-unknown-user",
+    GOOD_DNS "[certificate web]\ndomains = example.com\ndns = cf\n"
+    "readers = nobody; gcert-no-such-user\n",
+    CONF ":7: [certificate web] readers", "unknown user “gcert-no-such-user”" },
+  { "readers-unknown-group",
+    GOOD_DNS "[certificate web]\ndomains = example.com\ndns = cf\n"
+    "readers = @gcert-no-such-group\n",
+    CONF ":7: [certificate web] readers", "unknown group “gcert-no-such-group”" },
+  { "readers-group-without-name",
+    GOOD_DNS "[certificate web]\ndomains = example.com\ndns = cf\nreaders = @\n",
+    CONF ":7: [certificate web] readers", "“@” must be followed by a group name" },
+  { "readers-not-a-name",
+    GOOD_DNS "[certificate web]\ndomains = example.com\ndns = cf\nreaders = user:nobody\n",
+    CONF ":7: [certificate web] readers", "“user:nobody” is not an account name" },
+  { "readers-twice",
+    GOOD_DNS "[certificate web]\ndomains = example.com\ndns = cf\n"
+    "readers = nobody; @nogroup; nobody\n",
+    CONF ":7: [certificate web] readers", "“nobody” is listed twice" },
+  { "readers-per-target-unknown",
+    GOOD_DNS "[deploy web1]\nplugin = ssh\n"
+    "[certificate web]\ndomains = example.com\ndns = cf\ndeploy = web1\n"
+    "per-target = true\nreaders = gcert-no-such-user\n",
+    CONF ":11: [certificate web] readers", "gcert-no-such-user" },
   { "syntax-garbage-line",
     "[gcert]\nca = letsencrypt\nthis is not a key\n",
     CONF ":3:", "this is not a key" },
@@ -954,6 +977,43 @@ test_targets_and_zones (void)
   g_assert_cmpuint (limits->orders_per_3h, ==, 20);
 }
 
+/* readers: normalised, kept by per-target copies, NULL when not given */
+static void
+test_readers (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertConfig) config = NULL;
+  GCertCertificateConfig *cert;
+
+  config = gcert_config_load_from_data (GOOD_DNS
+                                        "[deploy web1]\nplugin = ssh\nhost = web1.example.com\n"
+                                        "[deploy web2]\nplugin = ssh\nhost = web2.example.com\n"
+                                        "[certificate site]\ndomains = example.com\ndns = cf\n"
+                                        "readers = nobody ; @nogroup;\n"
+                                        "[certificate split]\ndomains = example.org\ndns = cf\n"
+                                        "deploy = web1;web2\nper-target = true\n"
+                                        "readers = @nogroup\n"
+                                        "[certificate plain]\ndomains = example.net\ndns = cf\n"
+                                        "[certificate empty]\ndomains = example.edu\ndns = cf\n"
+                                        "readers =\n",
+                                        CONF, &error);
+  g_assert_no_error (error);
+
+  cert = gcert_config_lookup_certificate (config, "site");
+  g_assert_nonnull (cert);
+  g_assert_cmpstrv (cert->readers, ((const char *[]) { "user:nobody", "group:nogroup", NULL }));
+  for (guint i = 1; i <= 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("split@web%u", i);
+
+      cert = gcert_config_lookup_certificate (config, name);
+      g_assert_nonnull (cert);
+      g_assert_cmpstrv (cert->readers, ((const char *[]) { "group:nogroup", NULL }));
+    }
+  g_assert_null (gcert_config_lookup_certificate (config, "plain")->readers);
+  g_assert_null (gcert_config_lookup_certificate (config, "empty")->readers);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -978,6 +1038,7 @@ main (int    argc,
   g_test_add_func ("/gcert/config/ca-certificates-env", test_ca_certificates_env);
   g_test_add_func ("/gcert/config/add-certificate", test_add_certificate);
   g_test_add_func ("/gcert/config/targets-and-zones", test_targets_and_zones);
+  g_test_add_func ("/gcert/config/readers", test_readers);
   g_test_add_func ("/gcert/settings/values", test_settings);
   g_test_add_func ("/gcert/settings/secret", test_settings_secret);
   g_test_add_func ("/gcert/domain/validate", test_domain_validate);

@@ -1058,6 +1058,80 @@ test_records (Fixture       *fixture,
   g_assert_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA);
 }
 
+/* A revocation belongs to one version: a new version is not revoked, and
+ * one that reuses the number of a removed version does not inherit it. */
+static void
+test_revoked (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(GCertKey) key = make_key ();
+  g_autofree char *pem = key_pem (key);
+  g_autofree char *chain = make_chain (key, web_names);
+  g_autofree char *dir = g_build_filename (fixture->state, "certificates", "web", NULL);
+  g_autofree char *path = g_build_filename (dir, "revoked.json", NULL);
+  g_autoptr(GDateTime) when = g_date_time_new_utc (2024, 5, 6, 7, 8, 9);
+  g_autoptr(GDateTime) got = NULL;
+  g_autoptr(GError) error = NULL;
+  guint reason = 0;
+
+  g_assert_cmpuint (gcert_store_add_version (fixture->store, "web", pem, chain, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_false (gcert_store_get_revoked (fixture->store, "web", 1, NULL, NULL, &error));
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (gcert_store_set_revoked (fixture->store, "web", 1, 4, when, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (mode_of (dir, "revoked.json", NULL), ==, 0644);
+  g_assert_true (gcert_store_get_revoked (fixture->store, "web", 1, &got, &reason, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_date_time_equal (got, when));
+  g_assert_cmpuint (reason, ==, 4);
+  g_clear_pointer (&got, g_date_time_unref);
+
+  /* the new version is not revoked; the old one stays so */
+  g_assert_cmpuint (gcert_store_add_version (fixture->store, "web", pem, chain, &error), ==, 2);
+  g_assert_no_error (error);
+  g_assert_false (gcert_store_get_revoked (fixture->store, "web", 2, NULL, NULL, &error));
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (gcert_store_get_revoked (fixture->store, "web", 1, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  /* a stale entry for the number the next version gets is dropped */
+  g_assert_true (gcert_store_set_revoked (fixture->store, "web", 3, 1, when, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (gcert_store_add_version (fixture->store, "web", pem, chain, &error), ==, 3);
+  g_assert_no_error (error);
+  g_assert_false (gcert_store_get_revoked (fixture->store, "web", 3, NULL, NULL, &error));
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (gcert_store_get_revoked (fixture->store, "web", 1, NULL, &reason, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (reason, ==, 4);
+
+  /* bad input: a name that is no name, a broken file */
+  g_assert_false (gcert_store_set_revoked (fixture->store, "../web", 1, 4, when, &error));
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (path, "{\"1\": {\"revoked\": 12}}", -1, NULL));
+  g_assert_false (gcert_store_get_revoked (fixture->store, "web", 1, NULL, NULL, &error));
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (path, "[]", -1, NULL));
+  g_assert_false (gcert_store_get_revoked (fixture->store, "web", 1, NULL, NULL, &error));
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  /* and a broken file is never overwritten as if it were empty */
+  g_assert_false (gcert_store_set_revoked (fixture->store, "web", 2, 4, when, &error));
+  g_assert_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA);
+  {
+    g_autofree char *text = read_text (path);
+
+    g_assert_cmpstr (text, ==, "[]");
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1099,6 +1173,8 @@ main (int    argc,
               fixture_set_up, test_account, fixture_tear_down);
   g_test_add ("/gcert/store/list", Fixture, NULL,
               fixture_set_up, test_list, fixture_tear_down);
+  g_test_add ("/gcert/store/revoked", Fixture, NULL,
+              fixture_set_up, test_revoked, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -1034,7 +1034,9 @@ post_sent_cb (GObject      *source,
       GError *body_error = NULL;
       const char *location = soup_message_headers_get_one (response->headers, "Location");
 
-      if (data->flags & GCERT_ACME_REQUEST_PEM)
+      if (data->flags & GCERT_ACME_REQUEST_NO_CONTENT)
+        ;  /* the status is the whole answer */
+      else if (data->flags & GCERT_ACME_REQUEST_PEM)
         {
           /* the chain itself is checked by the caller, strictly */
           if (!content_type_is (response->headers, "application/pem-certificate-chain"))
@@ -1412,6 +1414,120 @@ gboolean
 gcert_acme_client_register_finish (GCertAcmeClient  *self,
                                    GAsyncResult     *result,
                                    GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* --- revocation (RFC 8555 §7.6) ---------------------------------------------- */
+
+static void
+revoked_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GCertAcmeResponse) response = NULL;
+  GError *error = NULL;
+
+  response = gcert_acme_client_post_finish (GCERT_ACME_CLIENT (source), result, &error);
+  if (response == NULL)
+    {
+      /* the CA's detail varies; this one outcome is worth a plain message */
+      if (g_error_matches (error, GCERT_ACME_ERROR, GCERT_ACME_ERROR_ALREADY_REVOKED))
+        {
+          g_clear_error (&error);
+          error = g_error_new_literal (GCERT_ACME_ERROR, GCERT_ACME_ERROR_ALREADY_REVOKED,
+                                       _("the CA has already revoked this certificate"));
+        }
+      g_prefix_error (&error, _("revoking the certificate: "));
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+revoke_directory_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GCertAcmeClient *self = GCERT_ACME_CLIENT (source);
+  const GCertAcmeDirectory *dir;
+  GCancellable *cancellable;
+  const char *payload;
+  GError *error = NULL;
+
+  dir = gcert_acme_client_load_directory_finish (self, result, &error);
+  if (dir == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (dir->revoke_cert == NULL)
+    {
+      g_task_return_new_error (task, GCERT_ERROR, GCERT_ERROR_NOT_SUPPORTED,
+                               _("the CA offers no revocation: its directory has no revokeCert"));
+      return;
+    }
+  if (self->account_url == NULL)
+    {
+      g_task_return_new_error (task, GCERT_ERROR, GCERT_ERROR_FAILED,
+                               "internal error: revoking before the account is registered");
+      return;
+    }
+  payload = g_task_get_task_data (task);
+  cancellable = g_task_get_cancellable (task);
+  gcert_acme_client_post_async (self, dir->revoke_cert, payload, GCERT_ACME_REQUEST_NO_CONTENT,
+                                cancellable, revoked_cb, g_steal_pointer (&task));
+}
+
+void
+gcert_acme_client_revoke_async (GCertAcmeClient     *self,
+                                GBytes              *certificate_der,
+                                guint                reason,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *encoded = NULL;
+  gsize length = 0;
+  const guint8 *der;
+
+  g_return_if_fail (GCERT_IS_ACME_CLIENT (self));
+  g_return_if_fail (certificate_der != NULL);
+  g_return_if_fail (self->account_key != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gcert_acme_client_revoke_async);
+  der = g_bytes_get_data (certificate_der, &length);
+  if (length == 0)
+    {
+      g_task_return_new_error (task, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
+                               _("revoking the certificate: the certificate is empty"));
+      return;
+    }
+  encoded = gcert_base64url_encode (der, length);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "certificate");
+  json_builder_add_string_value (builder, encoded);
+  json_builder_set_member_name (builder, "reason");
+  json_builder_add_int_value (builder, reason);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  g_task_set_task_data (task, json_to_string (root, FALSE), g_free);
+  gcert_acme_client_load_directory_async (self, cancellable, revoke_directory_cb,
+                                          g_steal_pointer (&task));
+}
+
+gboolean
+gcert_acme_client_revoke_finish (GCertAcmeClient  *self,
+                                 GAsyncResult     *result,
+                                 GError          **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);

@@ -20,6 +20,9 @@ typedef enum {
   GCERT_ACME_REQUEST_UNSAFE  = 1 << 1,
   /* expects application/pem-certificate-chain, with a small body cap */
   GCERT_ACME_REQUEST_PEM     = 1 << 2,
+  /* a successful answer carries no resource (revokeCert): its body is
+   * neither read as JSON nor checked for a content type */
+  GCERT_ACME_REQUEST_NO_CONTENT = 1 << 3,
 } GCertAcmeRequestFlags;
 
 typedef struct {
@@ -106,6 +109,25 @@ void     gcert_acme_client_register_async  (GCertAcmeClient     *self,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data);
 gboolean gcert_acme_client_register_finish (GCertAcmeClient     *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
+
+/* Asks the CA to revoke the certificate @certificate_der (the leaf, DER)
+ * with the CRL reason code @reason of RFC 5280 (RFC 8555 §7.6), signed
+ * with the registered account (kid). Loads the directory when needed.
+ * Problem documents become GCERT_ACME_ERROR errors prefixed "revoking the
+ * certificate: "; a certificate the CA has revoked before (by anyone, or
+ * by this request when a lost answer made it be sent again) gives
+ * GCERT_ACME_ERROR_ALREADY_REVOKED, which callers that only want the
+ * certificate revoked may take as success. GCERT_ERROR_NOT_SUPPORTED when
+ * the directory has no revokeCert. */
+void     gcert_acme_client_revoke_async    (GCertAcmeClient     *self,
+                                            GBytes              *certificate_der,
+                                            guint                reason,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean gcert_acme_client_revoke_finish   (GCertAcmeClient     *self,
                                             GAsyncResult        *result,
                                             GError             **error);
 

@@ -7,8 +7,8 @@
 
 #include "gcert-config.h"
 #include "gcert-error.h"
+#include "gcert-readers.h"
 
-#define GCERT_CONFIG_MAX_DOMAINS 100
 
 static const struct {
   const char *name;
@@ -30,7 +30,7 @@ static const char * const gcert_group_keys[] = {
 
 static const char * const certificate_group_keys[] = {
   "domains", "dns", "key-type", "renew-before", "renew-every", "challenge-alias", "deploy",
-  "per-target", "target-name", NULL
+  "per-target", "target-name", "readers", NULL
 };
 
 /* the keys of a [dns NAME] group that the core reads; plugins read the rest */
@@ -104,6 +104,7 @@ certificate_config_free (GCertCertificateConfig *cert)
   g_strfreev (cert->deploy);
   g_free (cert->group);
   g_free (cert->target);
+  g_strfreev (cert->readers);
   g_free (cert);
 }
 
@@ -1094,6 +1095,34 @@ has_dns (GCertConfig *self,
   return FALSE;
 }
 
+/* readers: local accounts that may read the live private key (NULL when
+ * none); accounts must exist when the configuration is loaded */
+static gboolean
+parse_readers (GCertSettings  *settings,
+               GStrv          *out_readers,
+               GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) entries = NULL;
+
+  *out_readers = NULL;
+  entries = gcert_settings_get_string_list (settings, "readers", FALSE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (entries == NULL)
+    return TRUE;
+  *out_readers = gcert_readers_parse ((const char * const *) entries, &local_error);
+  if (*out_readers == NULL)
+    {
+      gcert_settings_set_error (settings, error, "readers", "%s", local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static GCertCertificateConfig *
 parse_certificate_group (GCertConfig    *self,
                          GCertSettings  *settings,
@@ -1111,6 +1140,7 @@ parse_certificate_group (GCertConfig    *self,
   gint64 renew_before;
   gint64 renew_every;
   g_auto(GStrv) validated = NULL;
+  g_auto(GStrv) readers = NULL;
 
   if (!gcert_settings_check_keys (settings, certificate_group_keys, error))
     return NULL;
@@ -1188,6 +1218,8 @@ parse_certificate_group (GCertConfig    *self,
                                 _("target-name needs per-target = true"));
       return NULL;
     }
+  if (!parse_readers (settings, &readers, error))
+    return NULL;
 
   cert = g_new0 (GCertCertificateConfig, 1);
   cert->name = g_strdup (gcert_settings_get_name (settings));
@@ -1201,6 +1233,7 @@ parse_certificate_group (GCertConfig    *self,
   cert->key_type = key_type;
   cert->renew_before = renew_before;
   cert->renew_every = renew_every;
+  cert->readers = g_steal_pointer (&readers);
   return cert;
 }
 
@@ -1261,6 +1294,7 @@ expand_per_target (GCertConfig             *self,
       copy->deploy[0] = g_strdup (target);
       copy->per_target = TRUE;
       copy->target_name = cert->target_name;
+      copy->readers = g_strdupv (cert->readers);
       g_ptr_array_add (self->certificates, copy);
     }
   return TRUE;

@@ -6,6 +6,9 @@
 
 G_BEGIN_DECLS
 
+/* the most names one certificate may have (Let's Encrypt's limit) */
+#define GCERT_CONFIG_MAX_DOMAINS 100
+
 typedef struct {
   char         *name;
   GStrv         domains;       /* validated, lowercase, in config order */

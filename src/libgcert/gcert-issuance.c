@@ -24,6 +24,14 @@
 #define MAX_POLL_RETRY_AFTER_S  30
 #define DEFAULT_VALIDATION_TIMEOUT 300
 
+/* the fractions of gcert-issuance.h */
+#define STEP_ORDERED     0.15
+#define STEP_RECORDS     0.30
+#define STEP_PROPAGATED  0.50
+#define STEP_VALIDATED   0.70
+#define STEP_FINALIZED   0.85
+#define STEP_DOWNLOADED  1.0
+
 typedef struct {
   char     *identifier;     /* "example.com", or "*.example.com" for a wildcard */
   gboolean  wildcard;
@@ -65,6 +73,9 @@ typedef struct {
   char              *name;
   GCertProgressFunc  progress;
   gpointer           progress_data;
+  GCertIssueStepFunc step;
+  double             fraction;
+  guint              propagated;   /* records seen everywhere */
 
   char              *order_url;
   GCertOrder        *order;
@@ -148,6 +159,19 @@ progress (GTask      *task,
   message = g_strdup_vprintf (format, args);
   va_end (args);
   data->progress (message, data->progress_data);
+}
+
+static void
+advance (GTask  *task,
+         double  fraction)
+{
+  IssueData *data = g_task_get_task_data (task);
+
+  if (fraction <= data->fraction)
+    return;
+  data->fraction = MIN (fraction, 1.0);
+  if (data->step != NULL)
+    data->step (data->fraction, data->progress_data);
 }
 
 /* Parallel steps: each branch reports here; the last one gets TRUE and
@@ -322,6 +346,7 @@ resume_cb (GObject      *source,
     case GCERT_STATUS_VALID:
     case GCERT_STATUS_PROCESSING:
       progress (task, _("resuming the order finalized by an earlier run"));
+      advance (task, STEP_FINALIZED);
       g_set_object (&data->order, order);
       data->validation_started = g_get_monotonic_time ();
       data->cleaned = TRUE;
@@ -482,6 +507,7 @@ new_order_cb (GObject      *source,
                                          _("the new order is invalid")));
       return;
     }
+  advance (task, STEP_ORDERED);
   fetch_authorizations (g_steal_pointer (&task));
 }
 
@@ -725,6 +751,7 @@ record_created_cb (GObject      *source,
       fail (g_steal_pointer (&task), g_steal_pointer (&data->step_error));
       return;
     }
+  advance (task, STEP_RECORDS);
   wait_propagation (g_steal_pointer (&task));
 }
 
@@ -737,6 +764,7 @@ create_records (GTask *task)
     {
       /* every authorization is valid already (reused): straight to finalize */
       data->cleaned = TRUE;
+      advance (task, STEP_VALIDATED);
       generate_key (task);
       return;
     }
@@ -776,6 +804,12 @@ propagated_cb (GObject      *source,
 
   if (!gcert_dns_wait_for_txt_finish (result, &error))
     g_prefix_error (&error, "%s: ", call->work->identifier);
+  else
+    {
+      data->propagated++;
+      advance (task, STEP_RECORDS + (STEP_PROPAGATED - STEP_RECORDS) * data->propagated /
+                                    data->work->len);
+    }
   g_free (call);
 
   if (!join_branch (data, error))
@@ -1113,6 +1147,7 @@ order_ready_cb (GObject      *source,
       return;
     default:
       progress (task, _("every name is validated"));
+      advance (task, STEP_VALIDATED);
       data->order_polls = 0;
       cleanup_records (g_steal_pointer (&task));
       return;
@@ -1298,9 +1333,11 @@ handle_order (GTask             *task,
   switch (gcert_order_get_status (order))
     {
     case GCERT_STATUS_VALID:
+      advance (task, STEP_FINALIZED);
       download_certificate (task);
       return;
     case GCERT_STATUS_PROCESSING:
+      advance (task, STEP_FINALIZED);
       if (validation_timed_out (data))
         {
           fail (task, g_error_new (GCERT_ERROR, GCERT_ERROR_TIMED_OUT,
@@ -1505,6 +1542,7 @@ downloaded_cb (GObject      *source,
     }
 
   data->chain_pem = gcert_certificate_get_chain_pem (chain);
+  advance (task, STEP_DOWNLOADED);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1561,6 +1599,7 @@ gcert_issue_async (const GCertIssueParams *params,
   data->name = g_strdup (params->name);
   data->progress = params->progress;
   data->progress_data = params->progress_data;
+  data->step = params->step;
   data->work = g_ptr_array_new_with_free_func ((GDestroyNotify) authz_work_free);
   data->stale_left = g_ptr_array_new_with_free_func (g_free);
   g_task_set_task_data (task, data, (GDestroyNotify) issue_data_free);

@@ -8,6 +8,15 @@
 
 G_BEGIN_DECLS
 
+/* How far an issuance has come, from 0.0 to 1.0 and never back, reported
+ * as its steps end: the order created (0.15), the TXT records written
+ * (0.3), each record seen on every nameserver (up to 0.5), the names
+ * validated (0.7), the order finalized (0.85), the certificate downloaded
+ * (1.0). An order resumed after finalize starts at 0.85; authorizations
+ * the CA reuses skip to 0.7. */
+typedef void (*GCertIssueStepFunc) (double   fraction,
+                                    gpointer user_data);
+
 /**
  * GCertIssueParams:
  *
@@ -32,7 +41,8 @@ typedef struct {
   GCertStore          *store;                /* nullable */
   const char          *name;                 /* nullable */
   GCertProgressFunc    progress;
-  gpointer             progress_data;
+  gpointer             progress_data;        /* also for @step */
+  GCertIssueStepFunc   step;                 /* nullable */
 } GCertIssueParams;
 
 void     gcert_issue_async  (const GCertIssueParams *params,

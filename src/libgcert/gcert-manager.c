@@ -5,9 +5,11 @@
 #include <glib/gstdio.h>
 
 #include "gcert-acme-client.h"
+#include "gcert-crypto-private.h"
 #include "gcert-error.h"
 #include "gcert-issuance.h"
 #include "gcert-manager.h"
+#include "gcert-readers.h"
 #include "gcert-notify.h"
 #include "gcert-plugin-loader.h"
 #include "gcert-renewal.h"
@@ -33,6 +35,7 @@ struct _GCertManager
 enum {
   SIGNAL_PROGRESS,
   SIGNAL_CERTIFICATE_RENEWED,
+  SIGNAL_RUN_PROGRESS,
   N_SIGNALS
 };
 
@@ -81,6 +84,9 @@ gcert_manager_class_init (GCertManagerClass *klass)
   signals[SIGNAL_CERTIFICATE_RENEWED] =
     g_signal_new ("certificate-renewed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+  signals[SIGNAL_RUN_PROGRESS] =
+    g_signal_new ("run-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
 static void
@@ -157,6 +163,63 @@ emit_progress (GCertManager *self,
                     "GCERT_CA", gcert_config_get_directory_url (self->config),
                     "MESSAGE", "%s: %s", name, message);
   g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, name, message);
+}
+
+/* --- how far a run has come ---------------------------------------------------- */
+
+/* Each of a run's @total parts (certificates) counts from 0.0 to 1.0;
+ * "run-progress" gets the percentage of the sum, only when it grew, and 100
+ * only once the run ends. */
+typedef struct {
+  GCertManager *manager;
+  guint         total;
+  double        done;
+  guint         percent;
+  gboolean      started;
+  gboolean      ended;
+} RunProgress;
+
+static void
+run_progress_emit (RunProgress *progress,
+                   guint        percent)
+{
+  if (progress->ended || (progress->started && percent <= progress->percent))
+    return;
+  progress->started = TRUE;
+  progress->percent = percent;
+  g_signal_emit (progress->manager, signals[SIGNAL_RUN_PROGRESS], 0, percent);
+}
+
+static void
+run_progress_start (RunProgress  *progress,
+                    GCertManager *manager,
+                    guint         total)
+{
+  progress->manager = manager;
+  progress->total = total;
+  run_progress_emit (progress, 0);
+}
+
+/* one part went on by @delta (of its 1.0) */
+static void
+run_progress_add (RunProgress *progress,
+                  double       delta)
+{
+  double percent;
+
+  progress->done += delta;
+  if (progress->total == 0)
+    return;
+  percent = 100.0 * progress->done / progress->total;
+  /* 100 says that the run has ended */
+  run_progress_emit (progress, (guint) CLAMP (percent, 0.0, 99.0));
+}
+
+static void
+run_progress_end (RunProgress *progress)
+{
+  run_progress_emit (progress, 100);
+  progress->ended = TRUE;
 }
 
 /* --- the account, shared by every certificate of a run ---------------------- */
@@ -332,6 +395,8 @@ struct _Job {
   GCertDeployment        *deployment;
   char                   *target;   /* being deployed to */
   GError                 *issue_error; /* held while pending deployments run */
+  double                  fraction; /* of the run's progress, 0.0 to 1.0 */
+  guint                   deploy_total;
 };
 
 typedef struct {
@@ -341,6 +406,7 @@ typedef struct {
   GCertRenewFlags  flags;
   guint            running;
   gboolean         returned;
+  RunProgress      progress;
 } RunData;
 
 static void
@@ -369,6 +435,26 @@ job_free (Job *job)
 
 static void run_next (GTask *run);
 
+/* Where a certificate's work stands (0.0 to 1.0): decided 0.05, account
+ * ready 0.1, the issuance's own steps up to 0.85, stored 0.9, deployed 1.0. */
+#define JOB_DECIDED     0.05
+#define JOB_ACCOUNT     0.10
+#define JOB_ISSUED      0.85
+#define JOB_STORED      0.90
+
+static void
+job_advance (Job    *job,
+             double  fraction)
+{
+  RunData *data = g_task_get_task_data (job->run);
+
+  if (fraction <= job->fraction)
+    return;
+  fraction = MIN (fraction, 1.0);
+  run_progress_add (&data->progress, fraction - job->fraction);
+  job->fraction = fraction;
+}
+
 static void
 job_progress_cb (const char *message,
                  gpointer    user_data)
@@ -376,6 +462,34 @@ job_progress_cb (const char *message,
   Job *job = user_data;
 
   emit_progress (job->manager, job->cert->name, message);
+}
+
+static void
+job_step_cb (double   fraction,
+             gpointer user_data)
+{
+  Job *job = user_data;
+
+  job_advance (job, JOB_ACCOUNT + (JOB_ISSUED - JOB_ACCOUNT) * fraction);
+}
+
+/* whether the CA revoked the live version @live of @name */
+static gboolean
+live_is_revoked (GCertManager     *self,
+                 const char       *name,
+                 GCertCertificate *live)
+{
+  g_autoptr(GError) error = NULL;
+  guint version;
+
+  if (live == NULL)
+    return FALSE;
+  version = gcert_store_get_live_version (self->store, name);
+  if (gcert_store_get_revoked (self->store, name, version, NULL, NULL, &error))
+    return TRUE;
+  if (!g_error_matches (error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND))
+    g_warning ("%s: %s", name, error->message);
+  return FALSE;
 }
 
 static void
@@ -412,7 +526,7 @@ record_run (Job          *job,
       record->next_due = gcert_renewal_due_time (live, job->cert->renew_before,
                                                  job->cert->renew_every);
     }
-  if (error != NULL || live == NULL)
+  if (error != NULL || live == NULL || live_is_revoked (self, job->cert->name, live))
     {
       /* after a failure it stays due; the next run tries again */
       g_clear_pointer (&record->next_due, g_date_time_unref);
@@ -441,6 +555,7 @@ job_done (Job    *job,
     }
   if (result->attempted && !job->no_record)
     record_run (job, error);
+  job_advance (job, 1.0);
   g_ptr_array_remove (data->active, job->cert);
   job_free (job);
   data->running--;
@@ -484,6 +599,7 @@ issued_cb (GObject      *source,
       g_warning ("%s: %s", job->cert->name, error->message);
       g_clear_error (&error);
     }
+  job_advance (job, JOB_STORED);
   live = gcert_store_load_live (self->store, job->cert->name, NULL);
   job->result->success = TRUE;
   job->result->version = version;
@@ -604,6 +720,9 @@ deploy_next (Job *job)
   GCertDeployer *deployer;
   GError *error = NULL;
 
+  if (job->target != NULL && job->deploy_total > 0)
+    job_advance (job, JOB_STORED + (1.0 - JOB_STORED) *
+                                   (job->deploy_total - job->targets->len) / job->deploy_total);
   g_clear_pointer (&job->target, g_free);
   if (job->targets->len == 0)
     {
@@ -640,6 +759,23 @@ deploy_next (Job *job)
                                g_task_get_cancellable (job->run), deployed_cb, job);
 }
 
+static gboolean
+apply_readers (Job     *job,
+               GError **error)
+{
+  GCertManager *self = job->manager;
+  g_autofree char *live = gcert_store_get_live_dir (self->store, job->cert->name);
+  g_autofree char *key = g_build_filename (live, "privkey.pem", NULL);
+
+  if (!gcert_readers_apply (gcert_store_get_path (self->store), key,
+                            (const char * const *) job->cert->readers, error))
+    {
+      g_prefix_error (error, _("giving the readers access to the key: "));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Deploys the live version to the certificate's targets: with @all to
  * every one, otherwise to those that do not have it yet or failed. */
 static void
@@ -657,6 +793,13 @@ deploy_start (Job      *job,
   job->targets = g_ptr_array_new_with_free_func (g_free);
   job->deployed = g_ptr_array_new_with_free_func (g_free);
   job->deploy_errors = g_string_new (NULL);
+  /* the readers' access follows the live version (and the list, which
+   * may have changed) on every run, before any service is reloaded */
+  if (version > 0 && !apply_readers (job, &error))
+    {
+      g_string_append (job->deploy_errors, error->message);
+      g_clear_error (&error);
+    }
   if (version == 0 || job->cert->deploy == NULL || job->cert->deploy[0] == NULL)
     {
       deploy_next (job);
@@ -680,6 +823,7 @@ deploy_start (Job      *job,
       return;
     }
 
+  job->deploy_total = job->targets->len;
   live = gcert_store_load_live (self->store, job->cert->name, NULL);
   if (live != NULL)
     not_after = gcert_certificate_get_not_after (live);
@@ -722,6 +866,7 @@ job_account_cb (GObject      *source,
       job_done (job, error);
       return;
     }
+  job_advance (job, JOB_ACCOUNT);
   /* a broken [dns] group fails before anything is ordered */
   if (gcert_dns_router_get_provider (self->router, job->cert->dns, &error) == NULL)
     {
@@ -740,6 +885,7 @@ job_account_cb (GObject      *source,
   params.name = job->cert->name;
   params.progress = job_progress_cb;
   params.progress_data = job;
+  params.step = job_step_cb;
   gcert_issue_async (&params, g_task_get_cancellable (job->run), issued_cb, job);
 }
 
@@ -798,6 +944,7 @@ job_start (Job *job)
   GError *error = NULL;
   g_autoptr(GError) backoff_error = NULL;
   gboolean due;
+  gboolean revoked;
 
   job->lock = gcert_store_lock (self->store, job->cert->name,
                                 (data->flags & GCERT_RENEW_WAIT_LOCK) != 0, &error);
@@ -815,6 +962,13 @@ job_start (Job *job)
   due = gcert_renewal_is_due (live, (const char * const *) job->cert->domains,
                               job->cert->key_type, job->cert->renew_before,
                               job->cert->renew_every, now, &reason);
+  revoked = live_is_revoked (self, job->cert->name, live);
+  if (revoked)
+    {
+      due = TRUE;
+      g_free (reason);
+      reason = g_strdup (_("revoked"));
+    }
   if (!due && live != NULL && record != NULL && record->ca != NULL &&
       g_strcmp0 (record->ca, gcert_config_get_directory_url (self->config)) != 0)
     {
@@ -828,7 +982,8 @@ job_start (Job *job)
       g_free (reason);
       reason = g_strdup (_("forced"));
     }
-  if (due && live != NULL && record != NULL && record->failures > 0 &&
+  /* a revoked certificate is as unusable as an expired one: no pause */
+  if (due && !revoked && live != NULL && record != NULL && record->failures > 0 &&
       record->last_attempt != NULL && !(data->flags & GCERT_RENEW_FORCE) &&
       backing_off (job->cert, live, record, now))
     {
@@ -858,6 +1013,7 @@ job_start (Job *job)
         job->result->not_after = gcert_certificate_get_not_after (live);
       if (backoff_error != NULL)
         job->issue_error = g_steal_pointer (&backoff_error);
+      job_advance (job, 1.0);
       if (live == NULL)
         {
           job_done (job, (data->flags & GCERT_RENEW_DEPLOY_ONLY)
@@ -872,6 +1028,7 @@ job_start (Job *job)
     }
 
   job->result->attempted = TRUE;
+  job_advance (job, JOB_DECIDED);
   emit_progress (self, job->cert->name, job->result->reason);
   ensure_account_async (self, g_task_get_cancellable (job->run), job_account_cb, job);
 }
@@ -891,6 +1048,7 @@ notified_cb (GObject      *source,
       emit_progress (self, "gcert", error->message);
       g_warning ("%s", error->message);
     }
+  run_progress_end (&data->progress);
   g_task_return_pointer (run, g_ptr_array_ref (data->results),
                          (GDestroyNotify) g_ptr_array_unref);
 }
@@ -910,6 +1068,7 @@ run_notify (GTask *run)
     summary = gcert_notify_summarize (self->config, data->results, &event, &subject);
   if (summary == NULL)
     {
+      run_progress_end (&data->progress);
       g_task_return_pointer (run, g_ptr_array_ref (data->results),
                              (GDestroyNotify) g_ptr_array_unref);
       g_object_unref (run);
@@ -1035,6 +1194,7 @@ defer_job (GCertManager *self,
   job->result->reason = g_strdup (reason);
   job->result->version = gcert_store_get_live_version (self->store, job->cert->name);
   g_ptr_array_remove_index (data->queue, index);
+  run_progress_add (&data->progress, 1.0);
   job_free (job);
 }
 
@@ -1173,6 +1333,7 @@ gcert_manager_renew_async (GCertManager        *self,
       g_ptr_array_add (data->results, job->result);
       g_ptr_array_add (data->queue, job);
     }
+  run_progress_start (&data->progress, self, data->queue->len);
   if (!(flags & GCERT_RENEW_DEPLOY_ONLY))
     plan_limits (self, data);
   run_next (g_steal_pointer (&run));
@@ -1185,6 +1346,314 @@ gcert_manager_renew_finish (GCertManager  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- revocation ------------------------------------------------------------------- */
+
+/* The CRL reason codes (RFC 5280 §5.3.1) that ACME CAs accept from a
+ * subscriber; Let's Encrypt refuses the others. */
+static const struct {
+  guint       code;
+  const char *name;
+} revocation_reasons[] = {
+  { 0, "unspecified" },
+  { 1, "keyCompromise" },
+  { 3, "affiliationChanged" },
+  { 4, "superseded" },
+  { 5, "cessationOfOperation" },
+};
+
+static GError *
+unsupported_reason_error (const char *shown)
+{
+  return g_error_new (GCERT_ERROR, GCERT_ERROR_CONFIG,
+                      _("unsupported revocation reason %s (use 0 unspecified, 1 keyCompromise, "
+                        "3 affiliationChanged, 4 superseded or 5 cessationOfOperation)"), shown);
+}
+
+const char *
+gcert_revocation_reason_to_string (guint reason)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (revocation_reasons); i++)
+    {
+      if (revocation_reasons[i].code == reason)
+        return revocation_reasons[i].name;
+    }
+  return NULL;
+}
+
+gboolean
+gcert_revocation_reason_from_string (const char  *text,
+                                     guint       *out_reason,
+                                     GError     **error)
+{
+  guint64 number;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (revocation_reasons); i++)
+    {
+      if (g_ascii_strcasecmp (text, revocation_reasons[i].name) == 0)
+        {
+          if (out_reason != NULL)
+            *out_reason = revocation_reasons[i].code;
+          return TRUE;
+        }
+    }
+  if (g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT, &number, NULL) &&
+      gcert_revocation_reason_to_string ((guint) number) != NULL)
+    {
+      if (out_reason != NULL)
+        *out_reason = (guint) number;
+      return TRUE;
+    }
+  g_propagate_error (error, unsupported_reason_error (text));
+  return FALSE;
+}
+
+typedef struct {
+  char           *name;
+  guint           reason;
+  guint           version;
+  GCertStoreLock *lock;
+  GBytes         *der;
+  RunProgress     progress;
+} RevokeData;
+
+static void
+revoke_data_free (RevokeData *data)
+{
+  g_free (data->name);
+  g_clear_pointer (&data->lock, gcert_store_lock_free);
+  g_clear_pointer (&data->der, g_bytes_unref);
+  g_free (data);
+}
+
+/* the run ends here: the lock goes at once, not when the caller drops @task */
+static void
+revoke_return (GTask  *task,
+               GError *error)
+{
+  RevokeData *data = g_task_get_task_data (task);
+
+  g_clear_pointer (&data->lock, gcert_store_lock_free);
+  run_progress_end (&data->progress);
+  if (error != NULL)
+    {
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                        "GCERT_CERTIFICATE", data->name,
+                        "GCERT_STEP", "revoke-failed",
+                        "MESSAGE", "%s: %s", data->name, error->message);
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static GBytes *
+leaf_der (GCertCertificate  *cert,
+          GError           **error)
+{
+  g_autofree char *pem = gcert_certificate_get_leaf_pem (cert);
+  g_auto(gnutls_datum_t) der = { NULL, 0 };
+  gnutls_datum_t in = { (unsigned char *) pem, (unsigned int) strlen (pem) };
+  int rc;
+
+  rc = gnutls_pem_base64_decode2 ("CERTIFICATE", &in, &der);
+  if (rc < 0)
+    {
+      gcert_gnutls_set_error (error, GCERT_ERROR_INVALID_DATA, rc,
+                              _("reading the live certificate"));
+      return NULL;
+    }
+  return g_bytes_new (der.data, der.size);
+}
+
+static void
+revoked_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GCertManager *self = g_task_get_source_object (task);
+  RevokeData *data = g_task_get_task_data (task);
+  g_autoptr(GCertRunRecord) record = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *message = NULL;
+  GError *error = NULL;
+
+  if (!gcert_acme_client_revoke_finish (GCERT_ACME_CLIENT (source), result, &error))
+    {
+      /* the outcome asked for, whoever brought it about: recorded as ours */
+      if (!g_error_matches (error, GCERT_ACME_ERROR, GCERT_ACME_ERROR_ALREADY_REVOKED))
+        {
+          revoke_return (task, error);
+          return;
+        }
+      emit_progress (self, data->name, error->message);
+      g_clear_error (&error);
+    }
+  run_progress_add (&data->progress, 0.5);
+
+  /* a second revocation keeps the time of the first */
+  if (!gcert_store_get_revoked (self->store, data->name, data->version, NULL, NULL, NULL) &&
+      !gcert_store_set_revoked (self->store, data->name, data->version, data->reason, now,
+                                &error))
+    {
+      g_prefix_error (&error, _("the CA revoked version %u of %s, but recording it failed "
+                                "(revoking it again records it): "),
+                      data->version, data->name);
+      revoke_return (task, error);
+      return;
+    }
+  /* the run record says when the next renewal is due: now */
+  record = gcert_store_load_run_record (self->store, data->name, NULL);
+  if (record != NULL)
+    {
+      g_clear_pointer (&record->next_due, g_date_time_unref);
+      record->next_due = g_date_time_ref (now);
+      if (!gcert_store_save_run_record (self->store, data->name, record, &error))
+        {
+          g_warning ("%s: %s", data->name, error->message);
+          g_clear_error (&error);
+        }
+    }
+
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "MESSAGE_ID", "8c2e4a7d1f3b4e5a9d6c0b7a2e1f4d38",
+                    "GCERT_CERTIFICATE", data->name,
+                    "GCERT_STEP", "revoked",
+                    "MESSAGE", "%s: certificate version %u is revoked", data->name,
+                    data->version);
+  message = g_strdup_printf (_("version %u is revoked; the next renewal replaces it"),
+                             data->version);
+  emit_progress (self, data->name, message);
+  revoke_return (task, NULL);
+}
+
+static void
+revoke_account_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GCertManager *self = g_task_get_source_object (task);
+  RevokeData *data = g_task_get_task_data (task);
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  if (!ensure_account_finish (self, result, &error))
+    {
+      revoke_return (task, error);
+      return;
+    }
+  run_progress_add (&data->progress, 0.3);
+  cancellable = g_task_get_cancellable (task);
+  gcert_acme_client_revoke_async (self->client, data->der, data->reason, cancellable,
+                                  revoked_cb, g_steal_pointer (&task));
+}
+
+void
+gcert_manager_revoke_async (GCertManager        *self,
+                            const char          *name,
+                            guint                reason,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GCertCertificate) live = NULL;
+  g_autoptr(GCertRunRecord) record = NULL;
+  g_auto(GStrv) known = NULL;
+  g_autofree char *serial = NULL;
+  g_autofree char *message = NULL;
+  const char *directory_url;
+  RevokeData *data;
+  GError *error = NULL;
+
+  g_return_if_fail (GCERT_IS_MANAGER (self));
+  g_return_if_fail (name != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gcert_manager_revoke_async);
+  data = g_new0 (RevokeData, 1);
+  data->name = g_strdup (name);
+  data->reason = reason;
+  g_task_set_task_data (task, data, (GDestroyNotify) revoke_data_free);
+  run_progress_start (&data->progress, self, 1);
+
+  if (gcert_revocation_reason_to_string (reason) == NULL)
+    {
+      g_autofree char *shown = g_strdup_printf ("%u", reason);
+
+      revoke_return (task, unsupported_reason_error (shown));
+      return;
+    }
+  /* a certificate of the configuration, or one issued by name alone */
+  known = gcert_store_list_certificates (self->store);
+  if (gcert_config_lookup_certificate (self->config, name) == NULL &&
+      !g_strv_contains ((const char * const *) known, name))
+    {
+      revoke_return (task, g_error_new (GCERT_ERROR, GCERT_ERROR_CONFIG,
+                                        _("%s: there is no [certificate %s]"),
+                                        gcert_config_get_path (self->config), name));
+      return;
+    }
+  /* nothing to revoke: fail before the lock, which would create state */
+  if (gcert_store_get_live_version (self->store, name) == 0)
+    {
+      revoke_return (task, g_error_new (GCERT_ERROR, GCERT_ERROR_NOT_FOUND,
+                                        _("certificate %s has no live version"), name));
+      return;
+    }
+  /* a renewal must not swap the version while it is being revoked */
+  data->lock = gcert_store_lock (self->store, name, FALSE, &error);
+  if (data->lock == NULL)
+    {
+      revoke_return (task, error);
+      return;
+    }
+  live = gcert_store_load_live (self->store, name, &error);
+  if (live == NULL)
+    {
+      revoke_return (task, error);
+      return;
+    }
+  data->version = gcert_store_get_live_version (self->store, name);
+
+  /* the CA that issued it is the only one that can revoke it */
+  directory_url = gcert_config_get_directory_url (self->config);
+  record = gcert_store_load_run_record (self->store, name, NULL);
+  if (record != NULL && record->ca != NULL && g_strcmp0 (record->ca, directory_url) != 0)
+    {
+      revoke_return (task, g_error_new (GCERT_ERROR, GCERT_ERROR_FAILED,
+                                        _("version %u of %s was issued by %s, not by the "
+                                          "configured CA %s; revoke it there"),
+                                        data->version, name, record->ca, directory_url));
+      return;
+    }
+  data->der = leaf_der (live, &error);
+  if (data->der == NULL)
+    {
+      revoke_return (task, error);
+      return;
+    }
+
+  serial = gcert_certificate_get_serial (live);
+  message = g_strdup_printf (_("revoking version %u (serial %s) with reason %s"),
+                             data->version, serial, gcert_revocation_reason_to_string (reason));
+  emit_progress (self, name, message);
+  run_progress_add (&data->progress, 0.1);
+  ensure_account_async (self, cancellable, revoke_account_cb, g_steal_pointer (&task));
+}
+
+gboolean
+gcert_manager_revoke_finish (GCertManager  *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* --- status ------------------------------------------------------------------- */
@@ -1287,8 +1756,10 @@ gcert_manager_describe (GCertManager  *self,
   g_autoptr(GDateTime) next_due = NULL;
   g_autoptr(GDateTime) not_before = NULL;
   g_autoptr(GDateTime) not_after = NULL;
+  g_autoptr(GDateTime) revoked = NULL;
   g_autofree char *live_dir = NULL;
   const char *status;
+  guint revocation_reason = 0;
 
   g_return_val_if_fail (GCERT_IS_MANAGER (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
@@ -1310,9 +1781,20 @@ gcert_manager_describe (GCertManager  *self,
                                          cert ? cert->renew_every : 0);
       not_before = gcert_certificate_get_not_before (live);
       not_after = gcert_certificate_get_not_after (live);
+      if (gcert_store_get_revoked (self->store, name,
+                                   gcert_store_get_live_version (self->store, name),
+                                   &revoked, &revocation_reason, NULL))
+        {
+          /* due at once: the next renewal replaces it */
+          g_clear_pointer (&next_due, g_date_time_unref);
+          next_due = g_date_time_ref (revoked);
+        }
     }
   if (live == NULL)
     status = record != NULL && !record->success ? "failed" : "missing";
+  /* what is served matters more than how the last attempt went */
+  else if (revoked != NULL)
+    status = "revoked";
   else if (record != NULL && !record->success)
     status = "failed";
   else if (cert != NULL && gcert_renewal_is_due (live, (const char * const *) cert->domains,
@@ -1363,6 +1845,12 @@ gcert_manager_describe (GCertManager  *self,
       add_string (builder, "serial", serial);
       add_string (builder, "issuer", issuer);
       add_time (builder, "next-due", next_due);
+      add_time (builder, "revoked", revoked);
+      json_builder_set_member_name (builder, "revocation-reason");
+      if (revoked != NULL)
+        json_builder_add_int_value (builder, revocation_reason);
+      else
+        json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "version");
       json_builder_add_int_value (builder, gcert_store_get_live_version (self->store, name));
       add_string (builder, "live-dir", live_dir);

@@ -40,6 +40,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GCertRenewResult, gcert_renew_result_free)
  *  - "progress" (const char *name, const char *message): what is being done
  *    or waited for
  *  - "certificate-renewed" (const char *name, guint version)
+ *  - "run-progress" (guint percent): how far the current renew or revoke
+ *    run has come, 0 to 100. A run emits 0 when it starts, then only
+ *    larger values, and 100 once, when it ends (whatever its outcome),
+ *    just before its callback. Each certificate of the run counts
+ *    equally: one that is not due counts as done when that is decided;
+ *    in an issuance the steps advance it (order created, TXT records
+ *    written, propagation seen, validated, finalized, stored, deployed).
+ *    Runs of one manager at the same time share the signal: use one
+ *    manager per run to follow each.
  */
 #define GCERT_TYPE_MANAGER (gcert_manager_get_type ())
 G_DECLARE_FINAL_TYPE (GCertManager, gcert_manager, GCERT, MANAGER, GObject)
@@ -75,11 +84,50 @@ GPtrArray *gcert_manager_renew_finish  (GCertManager        *self,
                                         GError             **error);
 
 /* The state of one certificate as a JSON object: name, domains, dns,
- * key-type, status ("valid", "due", "missing", "failed"), not-before,
- * not-after, days-left, serial, issuer, next-due, version, live-dir, files,
- * last-attempt, last-result, last-error, failures. */
+ * key-type, status ("valid", "due", "missing", "failed", "expired",
+ * "revoked"), not-before, not-after, days-left, serial, issuer, next-due,
+ * revoked (ISO 8601 time the live version was revoked, or null),
+ * revocation-reason (its CRL reason code, or null), version, live-dir,
+ * files, last-attempt, last-result, last-error, failures, deploy. A
+ * revoked live version is "revoked" (before "failed") and due now. */
 JsonNode  *gcert_manager_describe      (GCertManager        *self,
                                         const char          *name,
+                                        GError             **error);
+
+/* The CRL reason codes (RFC 5280) a revocation may give: 0 unspecified,
+ * 1 keyCompromise, 3 affiliationChanged, 4 superseded, 5
+ * cessationOfOperation, the ones ACME CAs accept from a subscriber. */
+/* the name of @reason ("superseded"), NULL when it is not one of those */
+const char *gcert_revocation_reason_to_string   (guint         reason);
+/* a name (any case) or a number of those; else GCERT_ERROR_CONFIG
+ * "unsupported revocation reason TEXT (…)" */
+gboolean    gcert_revocation_reason_from_string (const char   *text,
+                                                 guint        *out_reason,
+                                                 GError      **error);
+
+/* Asks the CA of the configuration to revoke the live version of @name
+ * (RFC 8555 §7.6) with the CRL reason code @reason, signed with the
+ * account of that CA (found or created as for renewals), holding the
+ * certificate's lock. The files stay in place; the store records the
+ * revocation, so gcert_manager_describe() says "revoked" and the next
+ * renewal replaces it (reason "revoked"). Emits "progress" and
+ * "run-progress".
+ *
+ * Errors: GCERT_ERROR_CONFIG for an unsupported @reason ("unsupported
+ * revocation reason N …") or a name neither configured nor in the store
+ * (as renewals say); GCERT_ERROR_NOT_FOUND "certificate NAME has no live
+ * version"; GCERT_ERROR_LOCKED when a renewal holds it; the CA's problem
+ * (GCERT_ACME_ERROR) otherwise. None of them changes the store. A
+ * certificate the CA had already revoked counts as success and is
+ * recorded as revoked. */
+void       gcert_manager_revoke_async  (GCertManager        *self,
+                                        const char          *name,
+                                        guint                reason,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+gboolean   gcert_manager_revoke_finish (GCertManager        *self,
+                                        GAsyncResult        *result,
                                         GError             **error);
 
 G_END_DECLS

@@ -222,13 +222,12 @@ read_json_object (const char  *path,
 }
 
 static gboolean
-write_json (const char  *path,
-            JsonBuilder *builder,
-            int          mode,
-            GError     **error)
+write_json_node (const char  *path,
+                 JsonNode    *root,
+                 int          mode,
+                 GError     **error)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
   g_autofree char *data = NULL;
   gsize length = 0;
 
@@ -236,6 +235,17 @@ write_json (const char  *path,
   json_generator_set_pretty (generator, TRUE);
   data = json_generator_to_data (generator, &length);
   return gcert_file_write_atomic (path, data, length, mode, error);
+}
+
+static gboolean
+write_json (const char  *path,
+            JsonBuilder *builder,
+            int          mode,
+            GError     **error)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  return write_json_node (path, root, mode, error);
 }
 
 /* NULL when @member is absent or null; an error when it is not a string */
@@ -634,6 +644,176 @@ gcert_store_lock (GCertStore  *self,
   return g_steal_pointer (&lock);
 }
 
+/* ---- revocations ---- */
+
+/* certificates/NAME/revoked.json: {"N": {"revoked": TIME, "reason": R}, …}
+ * for each version the CA revoked; an empty object when there is none */
+static JsonObject *
+load_revocations (GCertStore  *self,
+                  const char  *name,
+                  GError     **error)
+{
+  g_autofree char *path = cert_path (self, name, "revoked.json");
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GList) members = NULL;
+  JsonObject *copy;
+
+  object = read_json_object (path, &local_error);
+  if (object == NULL && !g_error_matches (local_error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  /* what the parser gives is sealed; the caller may change the copy */
+  copy = json_object_new ();
+  if (object != NULL)
+    members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    json_object_set_member (copy, l->data,
+                            json_node_copy (json_object_get_member (object, l->data)));
+  return copy;
+}
+
+static gboolean
+save_revocations (GCertStore  *self,
+                  const char  *name,
+                  JsonObject  *object,
+                  GError     **error)
+{
+  g_autofree char *dir = ensure_cert_dir (self, name, error);
+  g_autofree char *path = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  if (dir == NULL)
+    return FALSE;
+  path = g_build_filename (dir, "revoked.json", NULL);
+  if (json_object_get_size (object) == 0)
+    {
+      if (g_unlink (path) < 0 && errno != ENOENT)
+        {
+          int errsv = errno;
+
+          g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
+                       _("cannot remove %s: %s"), path, g_strerror (errsv));
+          return FALSE;
+        }
+      return sync_dir (dir, error);
+    }
+  root = json_node_init_object (json_node_alloc (), object);
+  return write_json_node (path, root, 0644, error);
+}
+
+/* A new version never inherits the revocation of an earlier one that had
+ * its number (a version directory removed by hand). */
+static gboolean
+forget_revoked (GCertStore  *self,
+                const char  *name,
+                guint        version,
+                GError     **error)
+{
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *key = g_strdup_printf ("%u", version);
+
+  object = load_revocations (self, name, error);
+  if (object == NULL)
+    return FALSE;
+  if (!json_object_has_member (object, key))
+    return TRUE;
+  json_object_remove_member (object, key);
+  return save_revocations (self, name, object, error);
+}
+
+gboolean
+gcert_store_set_revoked (GCertStore  *self,
+                         const char  *name,
+                         guint        version,
+                         guint        reason,
+                         GDateTime   *time,
+                         GError     **error)
+{
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GDateTime) utc = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *entry;
+
+  g_return_val_if_fail (GCERT_IS_STORE (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (version > 0, FALSE);
+  g_return_val_if_fail (time != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_name (name, error))
+    return FALSE;
+  object = load_revocations (self, name, error);
+  if (object == NULL)
+    return FALSE;
+  utc = g_date_time_to_utc (time);
+  key = g_strdup_printf ("%u", version);
+  entry = json_object_new ();
+  text = g_date_time_format_iso8601 (utc);
+  json_object_set_string_member (entry, "revoked", text);
+  json_object_set_int_member (entry, "reason", reason);
+  json_object_set_object_member (object, key, entry);
+  return save_revocations (self, name, object, error);
+}
+
+gboolean
+gcert_store_get_revoked (GCertStore  *self,
+                         const char  *name,
+                         guint        version,
+                         GDateTime  **out_time,
+                         guint       *out_reason,
+                         GError     **error)
+{
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GDateTime) time = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *key = NULL;
+  JsonNode *node;
+  guint reason = 0;
+
+  g_return_val_if_fail (GCERT_IS_STORE (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_name (name, error))
+    return FALSE;
+  object = load_revocations (self, name, error);
+  if (object == NULL)
+    return FALSE;
+  key = g_strdup_printf ("%u", version);
+  node = json_object_get_member (object, key);
+  if (version == 0 || node == NULL)
+    {
+      g_set_error (error, GCERT_ERROR, GCERT_ERROR_NOT_FOUND,
+                   _("version %u of %s is not revoked"), version, name);
+      return FALSE;
+    }
+  path = cert_path (self, name, "revoked.json");
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
+                   _("%s: “%s” is not an object"), path, key);
+      return FALSE;
+    }
+  if (!get_json_date (json_node_get_object (node), path, "revoked", &time, error) ||
+      !get_json_uint (json_node_get_object (node), path, "reason", &reason, error))
+    return FALSE;
+  if (time == NULL)
+    {
+      g_set_error (error, GCERT_ERROR, GCERT_ERROR_INVALID_DATA,
+                   _("%s: version %s has no revocation time"), path, key);
+      return FALSE;
+    }
+  if (out_time != NULL)
+    *out_time = g_steal_pointer (&time);
+  if (out_reason != NULL)
+    *out_reason = reason;
+  return TRUE;
+}
+
 /* ---- versions ---- */
 
 static guint
@@ -769,7 +949,8 @@ gcert_store_add_version (GCertStore  *self,
     }
 
   if (!write_version_files (version_dir, key_pem, leaf_pem, issuers_pem, chain_pem, error) ||
-      !sync_dir (versions_dir, error))
+      !sync_dir (versions_dir, error) ||
+      !forget_revoked (self, name, version, error))
     {
       remove_version_dir (version_dir);
       g_prefix_error (error, _("storing version %u of %s: "), version, name);

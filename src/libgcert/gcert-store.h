@@ -39,6 +39,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GCertStoreLock, gcert_store_lock_free)
  *   certificates/NAME/records.json    TXT records created and not yet
  *                                     removed (cleaned up by the next run)
  *   certificates/NAME/deploy.json     the last deployment to each target
+ *   certificates/NAME/revoked.json    the versions the CA revoked
  *   certificates/NAME/lock            flock(2) target
  *   live/NAME -> ../certificates/NAME/versions/N   (symlink, swapped
  *                                     atomically with rename(2))
@@ -127,6 +128,24 @@ gboolean        gcert_store_save_run_record (GCertStore           *self,
                                              GError              **error);
 GCertRunRecord *gcert_store_load_run_record (GCertStore           *self,
                                              const char           *name,
+                                             GError              **error);
+
+/* Revocations: that the CA revoked version @version of @name at @time with
+ * the CRL reason code @reason. The live files stay as they are; a new
+ * version is not revoked. */
+gboolean        gcert_store_set_revoked     (GCertStore           *self,
+                                             const char           *name,
+                                             guint                 version,
+                                             guint                 reason,
+                                             GDateTime            *time,
+                                             GError              **error);
+/* TRUE when @version of @name is recorded revoked, with its time and
+ * reason (both optional); GCERT_ERROR_NOT_FOUND when it is not */
+gboolean        gcert_store_get_revoked     (GCertStore           *self,
+                                             const char           *name,
+                                             guint                 version,
+                                             GDateTime           **out_time,
+                                             guint                *out_reason,
                                              GError              **error);
 
 /* The last deployment of a certificate to one [deploy] target. */
