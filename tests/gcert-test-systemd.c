@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "gcert-test-bus.h"
 #include "gcert-test-systemd.h"
 #include "gcert-test-util.h"
 
@@ -300,111 +301,18 @@ service_start (const char  *address,
   return service;
 }
 
-/* The first line dbus-daemon prints: its address. */
-static char *
-read_address (int      fd,
-              GError **error)
-{
-  g_autoptr(GString) line = g_string_new (NULL);
-  gint64 deadline = g_get_monotonic_time () + START_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
-
-  for (;;)
-    {
-      struct pollfd pfd = { fd, POLLIN, 0 };
-      gint64 left = (deadline - g_get_monotonic_time ()) / G_TIME_SPAN_MILLISECOND;
-      char c;
-      ssize_t n;
-
-      if (left <= 0)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                       "dbus-daemon printed no address");
-          return NULL;
-        }
-      if (poll (&pfd, 1, (int) left) < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "poll: %s",
-                       g_strerror (errno));
-          return NULL;
-        }
-      if ((pfd.revents & (POLLIN | POLLHUP)) == 0)
-        continue;
-      n = read (fd, &c, 1);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                       "dbus-daemon exited before printing its address");
-          return NULL;
-        }
-      if (c == '\n')
-        break;
-      g_string_append_c (line, c);
-    }
-  return g_string_free (g_steal_pointer (&line), FALSE);
-}
-
 GCertTestSystemd *
 gcert_test_systemd_start_at (const char  *socket_path,
                              GError     **error)
 {
   g_autoptr(GCertTestSystemd) fake = g_new0 (GCertTestSystemd, 1);
-  g_autofree char *config_path = NULL;
-  g_autofree char *config = NULL;
-  g_autofree char *socket = NULL;
-  g_autofree char *escaped = NULL;
-  g_autofree char *config_arg = NULL;
-  g_autofree char *log_path = NULL;
-  int out_fd = -1;
+  GCertTestBusOptions options = { socket_path, NULL, NULL, NULL };
 
-  fake->tmpdir = gcert_test_mkdtemp ("gcert-test-systemd");
-  socket = socket_path != NULL ? g_strdup (socket_path) :
-                                 g_build_filename (fake->tmpdir, "bus", NULL);
-  if (g_unlink (socket) != 0 && errno != ENOENT)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "removing %s: %s",
-                   socket, g_strerror (errno));
-      return NULL;
-    }
-
-  escaped = g_markup_escape_text (socket, -1);
-  config = g_strdup_printf (
-    "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-    " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-    "<busconfig>\n"
-    "  <type>session</type>\n"
-    "  <listen>unix:path=%s</listen>\n"
-    "  <auth>EXTERNAL</auth>\n"
-    "  <policy context=\"default\">\n"
-    "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
-    "    <allow eavesdrop=\"true\"/>\n"
-    "    <allow own=\"*\"/>\n"
-    "  </policy>\n"
-    "</busconfig>\n", escaped);
-  config_path = g_build_filename (fake->tmpdir, "bus.conf", NULL);
-  if (!g_file_set_contents (config_path, config, -1, error))
+  fake->bus = gcert_test_bus_start (&options, error);
+  if (fake->bus == NULL)
     return NULL;
-
-  config_arg = g_strconcat ("--config-file=", config_path, NULL);
-  log_path = g_build_filename (fake->tmpdir, "dbus-daemon.log", NULL);
-  /* its complaints (it cannot raise its fd limit) go to a log, not the TAP;
-   * its address comes on its standard output */
-  {
-    const char *argv[] = { "dbus-daemon", config_arg, "--print-address", "--nofork", NULL };
-
-    if (!gcert_test_spawn_logged (fake->tmpdir, argv, NULL, log_path, &out_fd,
-                                  &fake->daemon_pid, error))
-      return NULL;
-  }
-  fake->address = read_address (out_fd, error);
-  close (out_fd);
-  if (fake->address == NULL)
-    return NULL;
-  g_strstrip (fake->address);
-
+  fake->tmpdir = g_strdup (fake->bus->tmpdir);
+  fake->address = g_strdup (fake->bus->address);
   fake->service = service_start (fake->address, error);
   if (fake->service == NULL)
     return NULL;
@@ -423,9 +331,7 @@ gcert_test_systemd_stop (GCertTestSystemd *fake)
   if (fake == NULL)
     return;
   g_clear_pointer (&fake->service, service_free);
-  gcert_test_terminate (&fake->daemon_pid);
-  if (fake->tmpdir != NULL)
-    gcert_test_rm_rf (fake->tmpdir);
+  g_clear_pointer (&fake->bus, gcert_test_bus_stop);
   g_free (fake->tmpdir);
   g_free (fake->address);
   g_free (fake);

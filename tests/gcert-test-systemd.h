@@ -2,6 +2,7 @@
 #pragma once
 
 #include "gcert.h"
+#include "gcert-test-bus.h"
 
 G_BEGIN_DECLS
 
@@ -20,7 +21,7 @@ typedef struct {
   char                    *tmpdir;
   char                    *address;   /* for DBUS_SYSTEM_BUS_ADDRESS */
   /* private */
-  GPid                     daemon_pid;
+  GCertTestBus            *bus;
   GCertTestSystemdService *service;
 } GCertTestSystemd;
 

@@ -8,18 +8,9 @@
 #include <unistd.h>
 
 #include "gcert.h"
+#include "gcert-dbus-util.h"
+#include "gcertctl.h"
 
-typedef struct {
-  char         *config_path;
-  gboolean      verbose;
-  gboolean      quiet;
-  gboolean      json;
-  GMainLoop    *loop;
-  GCancellable *cancellable;
-  GPtrArray    *results;
-  GError       *error;
-  gint64        started;
-} Ctl;
 
 static gboolean log_verbose;
 
@@ -54,7 +45,7 @@ log_writer (GLogLevelFlags   level,
   return G_LOG_WRITER_HANDLED;
 }
 
-static void
+void
 print_error (Ctl          *ctl,
              const GError *error)
 {
@@ -80,7 +71,7 @@ print_error (Ctl          *ctl,
   g_printerr ("gcertctl: %s\n", error->message);
 }
 
-static void
+void
 print_json (JsonNode *root)
 {
   g_autofree char *text = json_to_string (root, TRUE);
@@ -110,18 +101,27 @@ format_iso (const char *iso)
   return format_time (time);
 }
 
-static void
-progress_cb (GCertManager *manager,
-             const char   *name,
-             const char   *message,
-             Ctl          *ctl)
+void
+print_progress (Ctl        *ctl,
+                const char *line)
 {
   double elapsed;
 
   if (ctl->quiet)
     return;
   elapsed = (g_get_monotonic_time () - ctl->started) / (double) G_TIME_SPAN_SECOND;
-  g_printerr ("[%5.1fs] %s: %s\n", elapsed, name, message);
+  g_printerr ("[%5.1fs] %s\n", elapsed, line);
+}
+
+static void
+progress_cb (GCertManager *manager,
+             const char   *name,
+             const char   *message,
+             Ctl          *ctl)
+{
+  g_autofree char *line = g_strdup_printf ("%s: %s", name, message);
+
+  print_progress (ctl, line);
 }
 
 static gboolean
@@ -176,13 +176,11 @@ renew_cb (GObject      *source,
   g_main_loop_quit (ctl->loop);
 }
 
-static int
+int
 report_results (Ctl       *ctl,
                 GPtrArray *results,
                 guint      requests)
 {
-  guint failed = 0, succeeded = 0;
-  int worst = GCERT_EXIT_OK;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
@@ -231,13 +229,6 @@ report_results (Ctl       *ctl,
 
       if (!r->success)
         {
-          int status = gcert_error_to_exit_status (r->error);
-
-          failed++;
-          /* the most telling status wins: locked and config errors are
-           * more specific than a plain failure */
-          if (worst == GCERT_EXIT_OK || status == GCERT_EXIT_USAGE || status == GCERT_EXIT_LOCKED)
-            worst = status;
           if (!ctl->json)
             g_printerr ("gcertctl: %s: %s\n", r->name, r->error ? r->error->message : _("failed"));
           continue;
@@ -245,15 +236,11 @@ report_results (Ctl       *ctl,
       if (r->deploy_error != NULL)
         {
           /* the certificate itself is safe and live; the next run retries */
-          failed++;
-          if (worst == GCERT_EXIT_OK)
-            worst = GCERT_EXIT_FAILURE;
           if (!ctl->json)
             g_printerr (_("gcertctl: %s: version %u is live here, but %s (retried on the next "
                           "run)\n"), r->name, r->version, r->deploy_error->message);
           continue;
         }
-      succeeded++;
       if (ctl->json)
         continue;
       if (r->deployed != NULL && r->deployed[0] != NULL && !ctl->quiet)
@@ -269,19 +256,18 @@ report_results (Ctl       *ctl,
                  r->reason ? r->reason : "", expires);
     }
   json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "acme-requests");
-  json_builder_add_int_value (builder, requests);
+  if (requests != G_MAXUINT)
+    {
+      json_builder_set_member_name (builder, "acme-requests");
+      json_builder_add_int_value (builder, requests);
+    }
   json_builder_end_object (builder);
   if (ctl->json)
     {
       g_autoptr(JsonNode) root = json_builder_get_root (builder);
       print_json (root);
     }
-  if (failed == 0)
-    return GCERT_EXIT_OK;
-  if (succeeded > 0)
-    return GCERT_EXIT_PARTIAL;
-  return worst == GCERT_EXIT_OK ? GCERT_EXIT_FAILURE : worst;
+  return gcert_renew_results_exit_status (results);
 }
 
 static int
@@ -353,6 +339,18 @@ cmd_renew (Ctl   *ctl,
       g_printerr ("gcertctl renew: %s\n", error->message);
       return GCERT_EXIT_USAGE;
     }
+  if (jobs < 0 || jobs > 256)
+    {
+      g_printerr (_("gcertctl renew: --jobs must be from 1 to 256\n"));
+      return GCERT_EXIT_USAGE;
+    }
+  if (force)
+    flags |= GCERT_RENEW_FORCE;
+  if (wait)
+    flags |= GCERT_RENEW_WAIT_LOCK;
+  if (remote_wanted (ctl))
+    return remote_renew (ctl, argc > 1 ? (const char * const *) argv + 1 : NULL, flags,
+                         (guint) jobs);
   config = load_config (ctl, &error);
   if (config != NULL)
     manager = make_manager (ctl, config, &error);
@@ -361,17 +359,8 @@ cmd_renew (Ctl   *ctl,
       print_error (ctl, error);
       return gcert_error_to_exit_status (error);
     }
-  if (jobs < 0 || jobs > 256)
-    {
-      g_printerr (_("gcertctl renew: --jobs must be from 1 to 256\n"));
-      return GCERT_EXIT_USAGE;
-    }
   if (jobs > 0)
     gcert_manager_set_jobs (manager, (guint) jobs);
-  if (force)
-    flags |= GCERT_RENEW_FORCE;
-  if (wait)
-    flags |= GCERT_RENEW_WAIT_LOCK;
   return run_renew (ctl, manager, argc > 1 ? (const char * const *) argv + 1 : NULL, flags);
 }
 
@@ -459,6 +448,8 @@ cmd_issue (Ctl   *ctl,
                   key_type_text);
       return GCERT_EXIT_USAGE;
     }
+  if (remote_wanted (ctl))
+    return remote_issue (ctl, (const char * const *) domains, dns, key_type_text, name, force);
   if (name == NULL)
     name = g_strdup (g_str_has_prefix (domains[0], "*.") ? domains[0] + 2 : domains[0]);
 
@@ -563,44 +554,11 @@ open_manager (Ctl           *ctl,
   return GCERT_EXIT_OK;
 }
 
-static int
-cmd_list (Ctl   *ctl,
-          int    argc,
-          char **argv)
+int
+print_list (Ctl       *ctl,
+            GPtrArray *rows)
 {
-  GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print the list as JSON"), NULL },
-    { NULL }
-  };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GCertManager) manager = NULL;
-  g_auto(GStrv) names = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
-  int status;
-
-  if (!parse_subcommand (_("List the certificates of the configuration and the store."),
-                         NULL, entries, &argc, &argv, &error))
-    {
-      g_printerr ("gcertctl list: %s\n", error->message);
-      return GCERT_EXIT_USAGE;
-    }
-  status = open_manager (ctl, &manager);
-  if (status != GCERT_EXIT_OK)
-    return status;
-
-  names = all_names (manager);
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      JsonNode *row = gcert_manager_describe (manager, names[i], &error);
-
-      if (row == NULL)
-        {
-          print_error (ctl, error);
-          return gcert_error_to_exit_status (error);
-        }
-      g_ptr_array_add (rows, row);
-    }
 
   if (ctl->json)
     {
@@ -653,40 +611,55 @@ cmd_list (Ctl   *ctl,
 }
 
 static int
-cmd_show (Ctl   *ctl,
+cmd_list (Ctl   *ctl,
           int    argc,
           char **argv)
 {
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print the state as JSON"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print the list as JSON"), NULL },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(GCertManager) manager = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  JsonObject *object;
+  g_auto(GStrv) names = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   int status;
 
-  if (!parse_subcommand (_("Show the state of one certificate."), _("NAME"),
-                         entries, &argc, &argv, &error))
+  if (!parse_subcommand (_("List the certificates of the configuration and the store."),
+                         NULL, entries, &argc, &argv, &error))
     {
-      g_printerr ("gcertctl show: %s\n", error->message);
+      g_printerr ("gcertctl list: %s\n", error->message);
       return GCERT_EXIT_USAGE;
     }
-  if (argc != 2)
-    {
-      g_printerr (_("gcertctl show: exactly one certificate name is needed\n"));
-      return GCERT_EXIT_USAGE;
-    }
+  if (remote_wanted (ctl))
+    return remote_list (ctl);
   status = open_manager (ctl, &manager);
   if (status != GCERT_EXIT_OK)
     return status;
-  root = gcert_manager_describe (manager, argv[1], &error);
-  if (root == NULL)
+
+  names = all_names (manager);
+  for (guint i = 0; names[i] != NULL; i++)
     {
-      print_error (ctl, error);
-      return gcert_error_to_exit_status (error);
+      JsonNode *row = gcert_manager_describe (manager, names[i], &error);
+
+      if (row == NULL)
+        {
+          print_error (ctl, error);
+          return gcert_error_to_exit_status (error);
+        }
+      g_ptr_array_add (rows, row);
     }
+
+  return print_list (ctl, rows);
+}
+
+int
+print_show (Ctl      *ctl,
+            JsonNode *root)
+{
+  JsonObject *object;
+
   if (ctl->json)
     {
       print_json (root);
@@ -758,6 +731,161 @@ cmd_show (Ctl   *ctl,
   return GCERT_EXIT_OK;
 }
 
+static int
+cmd_show (Ctl   *ctl,
+          int    argc,
+          char **argv)
+{
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print the state as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertManager) manager = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  int status;
+
+  if (!parse_subcommand (_("Show the state of one certificate."), _("NAME"),
+                         entries, &argc, &argv, &error))
+    {
+      g_printerr ("gcertctl show: %s\n", error->message);
+      return GCERT_EXIT_USAGE;
+    }
+  if (argc != 2)
+    {
+      g_printerr (_("gcertctl show: exactly one certificate name is needed\n"));
+      return GCERT_EXIT_USAGE;
+    }
+  if (remote_wanted (ctl))
+    return remote_show (ctl, argv[1]);
+  status = open_manager (ctl, &manager);
+  if (status != GCERT_EXIT_OK)
+    return status;
+  root = gcert_manager_describe (manager, argv[1], &error);
+  if (root == NULL)
+    {
+      print_error (ctl, error);
+      return gcert_error_to_exit_status (error);
+    }
+  return print_show (ctl, root);
+}
+
+/* --- revoke ----------------------------------------------------------------- */
+
+int
+report_revoked (Ctl       *ctl,
+                GPtrArray *results)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "results");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < results->len; i++)
+    {
+      GCertRenewResult *r = g_ptr_array_index (results, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, r->name);
+      json_builder_set_member_name (builder, "revoked");
+      json_builder_add_boolean_value (builder, r->success);
+      json_builder_set_member_name (builder, "version");
+      json_builder_add_int_value (builder, r->version);
+      json_builder_set_member_name (builder, "error");
+      if (r->error != NULL)
+        json_builder_add_string_value (builder, r->error->message);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_end_object (builder);
+      if (ctl->json)
+        continue;
+      if (r->success)
+        g_print (_("%s: version %u revoked; the next renewal replaces it\n"), r->name,
+                 r->version);
+      else
+        g_printerr ("gcertctl: %s: %s\n", r->name, r->error ? r->error->message : _("failed"));
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  if (ctl->json)
+    {
+      g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+      print_json (root);
+    }
+  return gcert_renew_results_exit_status (results);
+}
+
+static void
+revoke_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Ctl *ctl = user_data;
+  GCertRenewResult *r = g_ptr_array_index (ctl->results, 0);
+
+  r->success = gcert_manager_revoke_finish (GCERT_MANAGER (source), result, &r->error);
+  g_main_loop_quit (ctl->loop);
+}
+
+static int
+cmd_revoke (Ctl   *ctl,
+            int    argc,
+            char **argv)
+{
+  g_autofree char *reason_text = NULL;
+  GOptionEntry entries[] = {
+    { "reason", 'r', 0, G_OPTION_ARG_STRING, &reason_text, N_("unspecified (default), keyCompromise, affiliationChanged, superseded or cessationOfOperation (or its number)"), N_("REASON") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print the result as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCertManager) manager = NULL;
+  GCertRenewResult *r;
+  guint reason = 0;
+  guint sigint, sigterm;
+  int status;
+
+  if (!parse_subcommand (_("Ask the CA to revoke the live version of a certificate; the next "
+                           "renewal replaces it."),
+                         _("NAME"), entries, &argc, &argv, &error))
+    {
+      g_printerr ("gcertctl revoke: %s\n", error->message);
+      return GCERT_EXIT_USAGE;
+    }
+  if (argc != 2)
+    {
+      g_printerr (_("gcertctl revoke: exactly one certificate name is needed\n"));
+      return GCERT_EXIT_USAGE;
+    }
+  if (reason_text != NULL && !gcert_revocation_reason_from_string (reason_text, &reason, &error))
+    {
+      g_printerr ("gcertctl revoke: %s\n", error->message);
+      return GCERT_EXIT_USAGE;
+    }
+  if (remote_wanted (ctl))
+    return remote_revoke (ctl, argv[1], reason);
+  status = open_manager (ctl, &manager);
+  if (status != GCERT_EXIT_OK)
+    return status;
+
+  ctl->results = g_ptr_array_new_with_free_func ((GDestroyNotify) gcert_renew_result_free);
+  r = g_new0 (GCertRenewResult, 1);
+  r->name = g_strdup (argv[1]);
+  r->attempted = TRUE;
+  g_ptr_array_add (ctl->results, r);
+  /* the CA's answer is awaited even on Ctrl-C: a revocation is one request */
+  sigint = g_unix_signal_add (SIGINT, signal_cb, ctl);
+  sigterm = g_unix_signal_add (SIGTERM, signal_cb, ctl);
+  gcert_manager_revoke_async (manager, argv[1], reason, ctl->cancellable, revoke_cb, ctl);
+  g_main_loop_run (ctl->loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  r->version = gcert_store_get_live_version (gcert_manager_get_store (manager), argv[1]);
+  return report_revoked (ctl, ctl->results);
+}
+
 /* --- check ------------------------------------------------------------------ */
 
 typedef struct {
@@ -770,13 +898,7 @@ static void
 check_progress_cb (const char *message,
                    gpointer    user_data)
 {
-  Ctl *ctl = user_data;
-  double elapsed;
-
-  if (ctl->quiet)
-    return;
-  elapsed = (g_get_monotonic_time () - ctl->started) / (double) G_TIME_SPAN_SECOND;
-  g_printerr ("[%5.1fs] %s\n", elapsed, message);
+  print_progress (user_data, message);
 }
 
 static void
@@ -973,13 +1095,15 @@ static const struct {
   const char *name;
   int (*run) (Ctl *ctl, int argc, char **argv);
   const char *summary;
+  gboolean remote;   /* also through the service */
 } commands[] = {
-  { "issue", cmd_issue, N_("Issue a certificate for names given on the command line") },
-  { "renew", cmd_renew, N_("Renew the certificates of the configuration that are due") },
-  { "list", cmd_list, N_("List certificates, their expiry and last result") },
-  { "show", cmd_show, N_("Show one certificate in detail") },
-  { "deploy", cmd_deploy, N_("Deploy the live certificates to their targets again") },
-  { "check", cmd_check, N_("Check the DNS set-up: CNAMEs, challenge aliases, providers, servers") },
+  { "issue", cmd_issue, N_("Issue a certificate for names given on the command line"), TRUE },
+  { "renew", cmd_renew, N_("Renew the certificates of the configuration that are due"), TRUE },
+  { "list", cmd_list, N_("List certificates, their expiry and last result"), TRUE },
+  { "show", cmd_show, N_("Show one certificate in detail"), TRUE },
+  { "revoke", cmd_revoke, N_("Ask the CA to revoke a certificate"), TRUE },
+  { "deploy", cmd_deploy, N_("Deploy the live certificates to their targets again"), FALSE },
+  { "check", cmd_check, N_("Check the DNS set-up: CNAMEs, challenge aliases, providers, servers"), FALSE },
 };
 
 static char *
@@ -1007,6 +1131,8 @@ main (int    argc,
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &ctl.verbose, N_("Show the HTTP exchanges and other details"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctl.quiet, N_("Print only errors and results"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &ctl.json, N_("Print results and errors as JSON"), NULL },
+    { "system", 0, 0, G_OPTION_ARG_NONE, &ctl.system_bus, N_("Run issue, renew, list and show through gcertd on the system bus"), NULL },
+    { "session", 0, 0, G_OPTION_ARG_NONE, &ctl.session_bus, N_("Run issue, renew, list and show through gcertd on the session bus"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL },
     { NULL }
   };
@@ -1038,6 +1164,17 @@ main (int    argc,
       g_print ("gcertctl %s\n", PACKAGE_VERSION);
       return GCERT_EXIT_OK;
     }
+  if (ctl.system_bus && ctl.session_bus)
+    {
+      g_printerr (_("gcertctl: --system and --session exclude each other\n"));
+      return GCERT_EXIT_USAGE;
+    }
+  if ((ctl.system_bus || ctl.session_bus) && ctl.config_path != NULL)
+    {
+      g_printerr (_("gcertctl: --config cannot be combined with --system or --session: the "
+                    "service reads its own configuration\n"));
+      return GCERT_EXIT_USAGE;
+    }
   if (argc < 2)
     {
       g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
@@ -1062,8 +1199,12 @@ main (int    argc,
       {
         if (g_strcmp0 (argv[1], commands[i].name) == 0)
           {
-            status = commands[i].run (&ctl, argc - 1, argv + 1);
             found = TRUE;
+            if (remote_wanted (&ctl) && !commands[i].remote)
+              g_printerr (_("gcertctl: %s runs only in process, not through the service "
+                            "(drop --system/--session)\n"), argv[1]);
+            else
+              status = commands[i].run (&ctl, argc - 1, argv + 1);
           }
       }
     if (!found)
