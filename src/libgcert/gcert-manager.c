@@ -5,10 +5,9 @@
 #include <glib/gstdio.h>
 
 #include "gcert-acme-client.h"
-#include "gcert-crypto-private.h"
 #include "gcert-error.h"
 #include "gcert-issuance.h"
-#include "gcert-manager.h"
+#include "gcert-manager-private.h"
 #include "gcert-readers.h"
 #include "gcert-notify.h"
 #include "gcert-plugin-loader.h"
@@ -16,21 +15,6 @@
 
 #define DEFAULT_REQUEST_TIMEOUT 30
 
-struct _GCertManager
-{
-  GObject          parent_instance;
-
-  GCertConfig     *config;
-  GCertStore      *store;
-  GCertAcmeClient *client;
-  GCertDnsRouter  *router;
-  gboolean         account_ready;
-  GPtrArray       *account_waiters;  /* GTask */
-  gboolean         verbose;
-  guint            request_timeout;
-  guint            jobs;
-  GHashTable      *deployers;        /* target → GCertDeployer */
-};
 
 enum {
   SIGNAL_PROGRESS,
@@ -153,10 +137,10 @@ gcert_manager_get_request_count (GCertManager *self)
   return self->client ? gcert_acme_client_get_request_count (self->client) : 0;
 }
 
-static void
-emit_progress (GCertManager *self,
-               const char   *name,
-               const char   *message)
+void
+gcert_manager_emit_progress (GCertManager *self,
+                             const char   *name,
+                             const char   *message)
 {
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
                     "GCERT_CERTIFICATE", name,
@@ -167,21 +151,10 @@ emit_progress (GCertManager *self,
 
 /* --- how far a run has come ---------------------------------------------------- */
 
-/* Each of a run's @total parts (certificates) counts from 0.0 to 1.0;
- * "run-progress" gets the percentage of the sum, only when it grew, and 100
- * only once the run ends. */
-typedef struct {
-  GCertManager *manager;
-  guint         total;
-  double        done;
-  guint         percent;
-  gboolean      started;
-  gboolean      ended;
-} RunProgress;
 
 static void
-run_progress_emit (RunProgress *progress,
-                   guint        percent)
+run_progress_emit (GCertRunProgress *progress,
+                   guint             percent)
 {
   if (progress->ended || (progress->started && percent <= progress->percent))
     return;
@@ -190,10 +163,10 @@ run_progress_emit (RunProgress *progress,
   g_signal_emit (progress->manager, signals[SIGNAL_RUN_PROGRESS], 0, percent);
 }
 
-static void
-run_progress_start (RunProgress  *progress,
-                    GCertManager *manager,
-                    guint         total)
+void
+gcert_run_progress_start (GCertRunProgress *progress,
+                          GCertManager     *manager,
+                          guint             total)
 {
   progress->manager = manager;
   progress->total = total;
@@ -201,9 +174,9 @@ run_progress_start (RunProgress  *progress,
 }
 
 /* one part went on by @delta (of its 1.0) */
-static void
-run_progress_add (RunProgress *progress,
-                  double       delta)
+void
+gcert_run_progress_add (GCertRunProgress *progress,
+                        double            delta)
 {
   double percent;
 
@@ -215,8 +188,8 @@ run_progress_add (RunProgress *progress,
   run_progress_emit (progress, (guint) CLAMP (percent, 0.0, 99.0));
 }
 
-static void
-run_progress_end (RunProgress *progress)
+void
+gcert_run_progress_end (GCertRunProgress *progress)
 {
   run_progress_emit (progress, 100);
   progress->ended = TRUE;
@@ -301,11 +274,11 @@ account_key_cb (GObject      *source,
 
 /* Sets up the client and the account once; concurrent callers wait for the
  * first. The account key is loaded from the store, or made and registered. */
-static void
-ensure_account_async (GCertManager        *self,
-                      GCancellable        *cancellable,
-                      GAsyncReadyCallback  callback,
-                      gpointer             user_data)
+void
+gcert_manager_ensure_account_async (GCertManager        *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GCertKey) key = NULL;
@@ -313,7 +286,7 @@ ensure_account_async (GCertManager        *self,
   g_autoptr(GError) error = NULL;
   GCertRetryPolicy policy = GCERT_RETRY_POLICY_DEFAULT;
 
-  g_task_set_source_tag (task, ensure_account_async);
+  g_task_set_source_tag (task, gcert_manager_ensure_account_async);
   if (self->account_ready)
     {
       g_task_return_boolean (task, TRUE);
@@ -365,14 +338,14 @@ ensure_account_async (GCertManager        *self,
                                           NULL, account_registered_cb, g_object_ref (self));
       return;
     }
-  emit_progress (self, "account", _("creating an account key and registering it with the CA"));
+  gcert_manager_emit_progress (self, "account", _("creating an account key and registering it with the CA"));
   gcert_key_generate_async (GCERT_KEY_TYPE_EC_256, NULL, account_key_cb, g_object_ref (self));
 }
 
-static gboolean
-ensure_account_finish (GCertManager  *self,
-                       GAsyncResult  *result,
-                       GError       **error)
+gboolean
+gcert_manager_ensure_account_finish (GCertManager  *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -400,13 +373,13 @@ struct _Job {
 };
 
 typedef struct {
-  GPtrArray       *queue;     /* Job*, not yet started */
-  GPtrArray       *active;    /* GCertCertificateConfig* of the running jobs */
-  GPtrArray       *results;   /* GCertRenewResult* */
-  GCertRenewFlags  flags;
-  guint            running;
-  gboolean         returned;
-  RunProgress      progress;
+  GPtrArray        *queue;     /* Job*, not yet started */
+  GPtrArray        *active;    /* GCertCertificateConfig* of the running jobs */
+  GPtrArray        *results;   /* GCertRenewResult* */
+  GCertRenewFlags   flags;
+  guint             running;
+  gboolean          returned;
+  GCertRunProgress  progress;
 } RunData;
 
 static void
@@ -451,7 +424,7 @@ job_advance (Job    *job,
   if (fraction <= job->fraction)
     return;
   fraction = MIN (fraction, 1.0);
-  run_progress_add (&data->progress, fraction - job->fraction);
+  gcert_run_progress_add (&data->progress, fraction - job->fraction);
   job->fraction = fraction;
 }
 
@@ -461,7 +434,7 @@ job_progress_cb (const char *message,
 {
   Job *job = user_data;
 
-  emit_progress (job->manager, job->cert->name, message);
+  gcert_manager_emit_progress (job->manager, job->cert->name, message);
 }
 
 static void
@@ -663,7 +636,7 @@ static void
 deploy_failed (Job    *job,
                GError *error)
 {
-  emit_progress (job->manager, job->cert->name, error->message);
+  gcert_manager_emit_progress (job->manager, job->cert->name, error->message);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
                     "GCERT_CERTIFICATE", job->cert->name,
                     "GCERT_TARGET", job->target,
@@ -681,7 +654,7 @@ deploy_progress_cb (const char *message,
 {
   Job *job = user_data;
 
-  emit_progress (job->manager, job->cert->name, message);
+  gcert_manager_emit_progress (job->manager, job->cert->name, message);
 }
 
 static void
@@ -708,7 +681,7 @@ deployed_cb (GObject      *source,
                                                   job->deployment->version, job->target);
 
       g_ptr_array_add (job->deployed, g_strdup (job->target));
-      emit_progress (job->manager, job->cert->name, message);
+      gcert_manager_emit_progress (job->manager, job->cert->name, message);
     }
   deploy_next (job);
 }
@@ -751,7 +724,7 @@ deploy_next (Job *job)
     g_autofree char *message = g_strdup_printf (_("deploying version %u to %s"),
                                                 job->deployment->version, job->target);
 
-    emit_progress (self, job->cert->name, message);
+    gcert_manager_emit_progress (self, job->cert->name, message);
   }
   g_free ((char *) job->deployment->target);
   job->deployment->target = g_strdup (job->target);
@@ -861,7 +834,7 @@ job_account_cb (GObject      *source,
   GError *error = NULL;
   GCertIssueParams params = { 0 };
 
-  if (!ensure_account_finish (self, result, &error))
+  if (!gcert_manager_ensure_account_finish (self, result, &error))
     {
       job_done (job, error);
       return;
@@ -1029,8 +1002,8 @@ job_start (Job *job)
 
   job->result->attempted = TRUE;
   job_advance (job, JOB_DECIDED);
-  emit_progress (self, job->cert->name, job->result->reason);
-  ensure_account_async (self, g_task_get_cancellable (job->run), job_account_cb, job);
+  gcert_manager_emit_progress (self, job->cert->name, job->result->reason);
+  gcert_manager_ensure_account_async (self, g_task_get_cancellable (job->run), job_account_cb, job);
 }
 
 static void
@@ -1045,10 +1018,10 @@ notified_cb (GObject      *source,
 
   if (!gcert_notify_send_finish (result, &error))
     {
-      emit_progress (self, "gcert", error->message);
+      gcert_manager_emit_progress (self, "gcert", error->message);
       g_warning ("%s", error->message);
     }
-  run_progress_end (&data->progress);
+  gcert_run_progress_end (&data->progress);
   g_task_return_pointer (run, g_ptr_array_ref (data->results),
                          (GDestroyNotify) g_ptr_array_unref);
 }
@@ -1068,13 +1041,13 @@ run_notify (GTask *run)
     summary = gcert_notify_summarize (self->config, data->results, &event, &subject);
   if (summary == NULL)
     {
-      run_progress_end (&data->progress);
+      gcert_run_progress_end (&data->progress);
       g_task_return_pointer (run, g_ptr_array_ref (data->results),
                              (GDestroyNotify) g_ptr_array_unref);
       g_object_unref (run);
       return;
     }
-  emit_progress (self, "gcert", subject);
+  gcert_manager_emit_progress (self, "gcert", subject);
   /* not cancellable: an interrupted run is news too */
   gcert_notify_send_async (self->config, event, subject, summary, NULL, notified_cb, run);
 }
@@ -1185,7 +1158,7 @@ defer_job (GCertManager *self,
 {
   Job *job = g_ptr_array_index (data->queue, index);
 
-  emit_progress (self, job->cert->name, reason);
+  gcert_manager_emit_progress (self, job->cert->name, reason);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
                     "GCERT_CERTIFICATE", job->cert->name,
                     "GCERT_STEP", "deferred",
@@ -1194,7 +1167,7 @@ defer_job (GCertManager *self,
   job->result->reason = g_strdup (reason);
   job->result->version = gcert_store_get_live_version (self->store, job->cert->name);
   g_ptr_array_remove_index (data->queue, index);
-  run_progress_add (&data->progress, 1.0);
+  gcert_run_progress_add (&data->progress, 1.0);
   job_free (job);
 }
 
@@ -1333,7 +1306,7 @@ gcert_manager_renew_async (GCertManager        *self,
       g_ptr_array_add (data->results, job->result);
       g_ptr_array_add (data->queue, job);
     }
-  run_progress_start (&data->progress, self, data->queue->len);
+  gcert_run_progress_start (&data->progress, self, data->queue->len);
   if (!(flags & GCERT_RENEW_DEPLOY_ONLY))
     plan_limits (self, data);
   run_next (g_steal_pointer (&run));
@@ -1346,314 +1319,6 @@ gcert_manager_renew_finish (GCertManager  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* --- revocation ------------------------------------------------------------------- */
-
-/* The CRL reason codes (RFC 5280 §5.3.1) that ACME CAs accept from a
- * subscriber; Let's Encrypt refuses the others. */
-static const struct {
-  guint       code;
-  const char *name;
-} revocation_reasons[] = {
-  { 0, "unspecified" },
-  { 1, "keyCompromise" },
-  { 3, "affiliationChanged" },
-  { 4, "superseded" },
-  { 5, "cessationOfOperation" },
-};
-
-static GError *
-unsupported_reason_error (const char *shown)
-{
-  return g_error_new (GCERT_ERROR, GCERT_ERROR_CONFIG,
-                      _("unsupported revocation reason %s (use 0 unspecified, 1 keyCompromise, "
-                        "3 affiliationChanged, 4 superseded or 5 cessationOfOperation)"), shown);
-}
-
-const char *
-gcert_revocation_reason_to_string (guint reason)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (revocation_reasons); i++)
-    {
-      if (revocation_reasons[i].code == reason)
-        return revocation_reasons[i].name;
-    }
-  return NULL;
-}
-
-gboolean
-gcert_revocation_reason_from_string (const char  *text,
-                                     guint       *out_reason,
-                                     GError     **error)
-{
-  guint64 number;
-
-  g_return_val_if_fail (text != NULL, FALSE);
-
-  for (gsize i = 0; i < G_N_ELEMENTS (revocation_reasons); i++)
-    {
-      if (g_ascii_strcasecmp (text, revocation_reasons[i].name) == 0)
-        {
-          if (out_reason != NULL)
-            *out_reason = revocation_reasons[i].code;
-          return TRUE;
-        }
-    }
-  if (g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT, &number, NULL) &&
-      gcert_revocation_reason_to_string ((guint) number) != NULL)
-    {
-      if (out_reason != NULL)
-        *out_reason = (guint) number;
-      return TRUE;
-    }
-  g_propagate_error (error, unsupported_reason_error (text));
-  return FALSE;
-}
-
-typedef struct {
-  char           *name;
-  guint           reason;
-  guint           version;
-  GCertStoreLock *lock;
-  GBytes         *der;
-  RunProgress     progress;
-} RevokeData;
-
-static void
-revoke_data_free (RevokeData *data)
-{
-  g_free (data->name);
-  g_clear_pointer (&data->lock, gcert_store_lock_free);
-  g_clear_pointer (&data->der, g_bytes_unref);
-  g_free (data);
-}
-
-/* the run ends here: the lock goes at once, not when the caller drops @task */
-static void
-revoke_return (GTask  *task,
-               GError *error)
-{
-  RevokeData *data = g_task_get_task_data (task);
-
-  g_clear_pointer (&data->lock, gcert_store_lock_free);
-  run_progress_end (&data->progress);
-  if (error != NULL)
-    {
-      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                        "GCERT_CERTIFICATE", data->name,
-                        "GCERT_STEP", "revoke-failed",
-                        "MESSAGE", "%s: %s", data->name, error->message);
-      g_task_return_error (task, error);
-    }
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static GBytes *
-leaf_der (GCertCertificate  *cert,
-          GError           **error)
-{
-  g_autofree char *pem = gcert_certificate_get_leaf_pem (cert);
-  g_auto(gnutls_datum_t) der = { NULL, 0 };
-  gnutls_datum_t in = { (unsigned char *) pem, (unsigned int) strlen (pem) };
-  int rc;
-
-  rc = gnutls_pem_base64_decode2 ("CERTIFICATE", &in, &der);
-  if (rc < 0)
-    {
-      gcert_gnutls_set_error (error, GCERT_ERROR_INVALID_DATA, rc,
-                              _("reading the live certificate"));
-      return NULL;
-    }
-  return g_bytes_new (der.data, der.size);
-}
-
-static void
-revoked_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GCertManager *self = g_task_get_source_object (task);
-  RevokeData *data = g_task_get_task_data (task);
-  g_autoptr(GCertRunRecord) record = NULL;
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *message = NULL;
-  GError *error = NULL;
-
-  if (!gcert_acme_client_revoke_finish (GCERT_ACME_CLIENT (source), result, &error))
-    {
-      /* the outcome asked for, whoever brought it about: recorded as ours */
-      if (!g_error_matches (error, GCERT_ACME_ERROR, GCERT_ACME_ERROR_ALREADY_REVOKED))
-        {
-          revoke_return (task, error);
-          return;
-        }
-      emit_progress (self, data->name, error->message);
-      g_clear_error (&error);
-    }
-  run_progress_add (&data->progress, 0.5);
-
-  /* a second revocation keeps the time of the first */
-  if (!gcert_store_get_revoked (self->store, data->name, data->version, NULL, NULL, NULL) &&
-      !gcert_store_set_revoked (self->store, data->name, data->version, data->reason, now,
-                                &error))
-    {
-      g_prefix_error (&error, _("the CA revoked version %u of %s, but recording it failed "
-                                "(revoking it again records it): "),
-                      data->version, data->name);
-      revoke_return (task, error);
-      return;
-    }
-  /* the run record says when the next renewal is due: now */
-  record = gcert_store_load_run_record (self->store, data->name, NULL);
-  if (record != NULL)
-    {
-      g_clear_pointer (&record->next_due, g_date_time_unref);
-      record->next_due = g_date_time_ref (now);
-      if (!gcert_store_save_run_record (self->store, data->name, record, &error))
-        {
-          g_warning ("%s: %s", data->name, error->message);
-          g_clear_error (&error);
-        }
-    }
-
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                    "MESSAGE_ID", "8c2e4a7d1f3b4e5a9d6c0b7a2e1f4d38",
-                    "GCERT_CERTIFICATE", data->name,
-                    "GCERT_STEP", "revoked",
-                    "MESSAGE", "%s: certificate version %u is revoked", data->name,
-                    data->version);
-  message = g_strdup_printf (_("version %u is revoked; the next renewal replaces it"),
-                             data->version);
-  emit_progress (self, data->name, message);
-  revoke_return (task, NULL);
-}
-
-static void
-revoke_account_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GCertManager *self = g_task_get_source_object (task);
-  RevokeData *data = g_task_get_task_data (task);
-  GCancellable *cancellable;
-  GError *error = NULL;
-
-  if (!ensure_account_finish (self, result, &error))
-    {
-      revoke_return (task, error);
-      return;
-    }
-  run_progress_add (&data->progress, 0.3);
-  cancellable = g_task_get_cancellable (task);
-  gcert_acme_client_revoke_async (self->client, data->der, data->reason, cancellable,
-                                  revoked_cb, g_steal_pointer (&task));
-}
-
-void
-gcert_manager_revoke_async (GCertManager        *self,
-                            const char          *name,
-                            guint                reason,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GCertCertificate) live = NULL;
-  g_autoptr(GCertRunRecord) record = NULL;
-  g_auto(GStrv) known = NULL;
-  g_autofree char *serial = NULL;
-  g_autofree char *message = NULL;
-  const char *directory_url;
-  RevokeData *data;
-  GError *error = NULL;
-
-  g_return_if_fail (GCERT_IS_MANAGER (self));
-  g_return_if_fail (name != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, gcert_manager_revoke_async);
-  data = g_new0 (RevokeData, 1);
-  data->name = g_strdup (name);
-  data->reason = reason;
-  g_task_set_task_data (task, data, (GDestroyNotify) revoke_data_free);
-  run_progress_start (&data->progress, self, 1);
-
-  if (gcert_revocation_reason_to_string (reason) == NULL)
-    {
-      g_autofree char *shown = g_strdup_printf ("%u", reason);
-
-      revoke_return (task, unsupported_reason_error (shown));
-      return;
-    }
-  /* a certificate of the configuration, or one issued by name alone */
-  known = gcert_store_list_certificates (self->store);
-  if (gcert_config_lookup_certificate (self->config, name) == NULL &&
-      !g_strv_contains ((const char * const *) known, name))
-    {
-      revoke_return (task, g_error_new (GCERT_ERROR, GCERT_ERROR_CONFIG,
-                                        _("%s: there is no [certificate %s]"),
-                                        gcert_config_get_path (self->config), name));
-      return;
-    }
-  /* nothing to revoke: fail before the lock, which would create state */
-  if (gcert_store_get_live_version (self->store, name) == 0)
-    {
-      revoke_return (task, g_error_new (GCERT_ERROR, GCERT_ERROR_NOT_FOUND,
-                                        _("certificate %s has no live version"), name));
-      return;
-    }
-  /* a renewal must not swap the version while it is being revoked */
-  data->lock = gcert_store_lock (self->store, name, FALSE, &error);
-  if (data->lock == NULL)
-    {
-      revoke_return (task, error);
-      return;
-    }
-  live = gcert_store_load_live (self->store, name, &error);
-  if (live == NULL)
-    {
-      revoke_return (task, error);
-      return;
-    }
-  data->version = gcert_store_get_live_version (self->store, name);
-
-  /* the CA that issued it is the only one that can revoke it */
-  directory_url = gcert_config_get_directory_url (self->config);
-  record = gcert_store_load_run_record (self->store, name, NULL);
-  if (record != NULL && record->ca != NULL && g_strcmp0 (record->ca, directory_url) != 0)
-    {
-      revoke_return (task, g_error_new (GCERT_ERROR, GCERT_ERROR_FAILED,
-                                        _("version %u of %s was issued by %s, not by the "
-                                          "configured CA %s; revoke it there"),
-                                        data->version, name, record->ca, directory_url));
-      return;
-    }
-  data->der = leaf_der (live, &error);
-  if (data->der == NULL)
-    {
-      revoke_return (task, error);
-      return;
-    }
-
-  serial = gcert_certificate_get_serial (live);
-  message = g_strdup_printf (_("revoking version %u (serial %s) with reason %s"),
-                             data->version, serial, gcert_revocation_reason_to_string (reason));
-  emit_progress (self, name, message);
-  run_progress_add (&data->progress, 0.1);
-  ensure_account_async (self, cancellable, revoke_account_cb, g_steal_pointer (&task));
-}
-
-gboolean
-gcert_manager_revoke_finish (GCertManager  *self,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* --- status ------------------------------------------------------------------- */
