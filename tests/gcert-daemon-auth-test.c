@@ -252,19 +252,6 @@ count_jobs (Fixture *f)
   return n;
 }
 
-static GVariant *
-job_properties (Fixture    *f,
-                const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-
-  reply = call_on (f->connection, path, "org.freedesktop.DBus.Properties", "GetAll",
-                   g_variant_new ("(s)", JOB_IFACE), &error);
-  g_assert_no_error (error);
-  return g_variant_get_child_value (reply, 0);
-}
-
 static const char *
 lookup_string (GVariant   *dict,
                const char *key)
@@ -303,7 +290,7 @@ wait_job (Fixture    *f,
 
   for (;;)
     {
-      g_autoptr(GVariant) properties = job_properties (f, path);
+      g_autoptr(GVariant) properties = gcert_test_bus_get_job (f->connection, path);
 
       if (g_strcmp0 (lookup_string (properties, "Status"), "running") != 0)
         {
@@ -730,7 +717,7 @@ test_cancel (Fixture       *f,
                                                  "--object-path", path, "--method",
                                                  JOB_IFACE ".Cancel", NULL });
   assert_gdbus_error (nobody, ACCESS_DENIED, "only the caller that started");
-  properties = job_properties (f, path);
+  properties = gcert_test_bus_get_job (f->connection, path);
   g_assert_cmpstr (lookup_string (properties, "Status"), ==, "running");
   g_clear_pointer (&properties, g_variant_unref);
 

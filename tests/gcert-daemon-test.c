@@ -232,21 +232,6 @@ watch_clear (Watch *watch)
   g_clear_pointer (&watch->renewed_info, g_variant_unref);
 }
 
-static GVariant *
-job_properties (Fixture    *f,
-                const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-
-  reply = g_dbus_connection_call_sync (f->connection, NAME, path,
-                                       "org.freedesktop.DBus.Properties", "GetAll",
-                                       g_variant_new ("(s)", JOB), G_VARIANT_TYPE ("(a{sv})"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
-  return g_variant_get_child_value (reply, 0);
-}
-
 /* Whether uid @uid can read @path, as the kernel decides; the key is
  * never sent over the bus, "readers" in the configuration grants it. */
 static void
@@ -370,7 +355,7 @@ test_renew (Fixture       *f,
   g_assert_cmpuint (version, ==, 1);
   g_assert_true (g_variant_lookup (watch.renewed_info, "not-after", "&s", &text));
 
-  properties = job_properties (f, watch.job_path);
+  properties = gcert_test_bus_get_job (f->connection, watch.job_path);
   g_assert_true (g_variant_lookup (properties, "Status", "&s", &text));
   g_assert_cmpstr (text, ==, "succeeded");
   g_assert_true (g_variant_lookup (properties, "Kind", "&s", &text));
@@ -492,7 +477,7 @@ test_caller_leaves (Fixture       *f,
       {
         g_clear_pointer (&properties, g_variant_unref);
         while (g_main_context_iteration (NULL, FALSE));
-        properties = job_properties (f, watch.job_path);
+        properties = gcert_test_bus_get_job (f->connection, watch.job_path);
         g_assert_true (g_variant_lookup (properties, "Status", "&s", &text));
         g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       }
@@ -520,7 +505,7 @@ run_job (Fixture    *f,
   reply = call (f, method, parameters, "(o)");
   g_variant_get (reply, "(o)", &watch.job_path);
   wait_until (&watch.finished);
-  properties = job_properties (f, watch.job_path);
+  properties = gcert_test_bus_get_job (f->connection, watch.job_path);
   watch_clear (&watch);
   return properties;
 }

@@ -227,6 +227,22 @@ gcert_test_bus_get_pid (GDBusConnection *connection,
   return pid;
 }
 
+GVariant *
+gcert_test_bus_get_job (GDBusConnection *connection,
+                        const char      *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_sync (connection, "org.gcert.Gcert1", path,
+                                       "org.freedesktop.DBus.Properties", "GetAll",
+                                       g_variant_new ("(s)", "org.gcert.Gcert1.Job"),
+                                       G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1,
+                                       NULL, &error);
+  g_assert_no_error (error);
+  return g_variant_get_child_value (reply, 0);
+}
+
 gboolean
 gcert_test_bus_start_polkit (GCertTestBus  *bus,
                              GError       **error)

@@ -44,6 +44,11 @@ gboolean      gcert_test_bus_name_has_owner (GDBusConnection         *connection
 guint32       gcert_test_bus_get_pid      (GDBusConnection           *connection,
                                            const char                *name);
 
+/* The properties of the gcertd job at @path (org.gcert.Gcert1.Job), as
+ * a{sv}; asserts that they can be read. */
+GVariant     *gcert_test_bus_get_job      (GDBusConnection           *connection,
+                                           const char                *path);
+
 /* python3-dbusmock's polkitd template as org.freedesktop.PolicyKit1 on
  * the bus; it refuses every action until told otherwise. */
 gboolean      gcert_test_bus_start_polkit (GCertTestBus              *bus,

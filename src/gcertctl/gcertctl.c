@@ -482,29 +482,6 @@ cmd_issue (Ctl   *ctl,
 
 /* --- list / show ------------------------------------------------------------ */
 
-static GStrv
-all_names (GCertManager *manager)
-{
-  GPtrArray *certs = gcert_config_get_certificates (gcert_manager_get_config (manager));
-  g_auto(GStrv) stored = gcert_store_list_certificates (gcert_manager_get_store (manager));
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-
-  for (guint i = 0; i < certs->len; i++)
-    {
-      GCertCertificateConfig *cert = g_ptr_array_index (certs, i);
-
-      if (g_hash_table_add (seen, cert->name))
-        g_strv_builder_add (builder, cert->name);
-    }
-  for (guint i = 0; stored != NULL && stored[i] != NULL; i++)
-    {
-      if (g_hash_table_add (seen, stored[i]))
-        g_strv_builder_add (builder, stored[i]);
-    }
-  return g_strv_builder_end (builder);
-}
-
 static const char *
 member_string (JsonObject *object,
                const char *member)
@@ -638,7 +615,7 @@ cmd_list (Ctl   *ctl,
   if (status != GCERT_EXIT_OK)
     return status;
 
-  names = all_names (manager);
+  names = gcert_manager_list_names (manager);
   for (guint i = 0; names[i] != NULL; i++)
     {
       JsonNode *row = gcert_manager_describe (manager, names[i], &error);

@@ -207,30 +207,6 @@ open_manager (GCertDaemon  *self,
   return g_steal_pointer (&manager);
 }
 
-/* The names of the configuration, then those only the store knows. */
-static GStrv
-all_names (GCertManager *manager)
-{
-  GPtrArray *certs = gcert_config_get_certificates (gcert_manager_get_config (manager));
-  g_auto(GStrv) stored = gcert_store_list_certificates (gcert_manager_get_store (manager));
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-
-  for (guint i = 0; i < certs->len; i++)
-    {
-      GCertCertificateConfig *cert = g_ptr_array_index (certs, i);
-
-      if (g_hash_table_add (seen, cert->name))
-        g_strv_builder_add (builder, cert->name);
-    }
-  for (guint i = 0; stored != NULL && stored[i] != NULL; i++)
-    {
-      if (g_hash_table_add (seen, stored[i]))
-        g_strv_builder_add (builder, stored[i]);
-    }
-  return g_strv_builder_end (builder);
-}
-
 /* --- jobs ------------------------------------------------------------------- */
 
 static gboolean
@@ -382,7 +358,7 @@ handle_list_certificates (GCertDBusManager      *skeleton,
       return_error (self, invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  names = all_names (manager);
+  names = gcert_manager_list_names (manager);
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{sa{sv}}"));
   for (guint i = 0; names[i] != NULL; i++)
     {

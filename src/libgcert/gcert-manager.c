@@ -1323,6 +1323,33 @@ gcert_manager_renew_finish (GCertManager  *self,
 
 /* --- status ------------------------------------------------------------------- */
 
+GStrv
+gcert_manager_list_names (GCertManager *self)
+{
+  GPtrArray *certs;
+  g_auto(GStrv) stored = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_return_val_if_fail (GCERT_IS_MANAGER (self), NULL);
+
+  certs = gcert_config_get_certificates (self->config);
+  stored = gcert_store_list_certificates (self->store);
+  for (guint i = 0; i < certs->len; i++)
+    {
+      GCertCertificateConfig *cert = g_ptr_array_index (certs, i);
+
+      if (g_hash_table_add (seen, cert->name))
+        g_strv_builder_add (builder, cert->name);
+    }
+  for (guint i = 0; stored != NULL && stored[i] != NULL; i++)
+    {
+      if (g_hash_table_add (seen, stored[i]))
+        g_strv_builder_add (builder, stored[i]);
+    }
+  return g_strv_builder_end (builder);
+}
+
 static void
 add_time (JsonBuilder *builder,
           const char  *member,

@@ -83,6 +83,11 @@ GPtrArray *gcert_manager_renew_finish  (GCertManager        *self,
                                         GAsyncResult        *result,
                                         GError             **error);
 
+/* The names of the configuration's certificates, in its order, then
+ * those only the store knows (issued by name, or dropped from the
+ * configuration). */
+GStrv      gcert_manager_list_names    (GCertManager        *self);
+
 /* The state of one certificate as a JSON object: name, domains, dns,
  * key-type, status ("valid", "due", "missing", "failed", "expired",
  * "revoked"), not-before, not-after, days-left, serial, issuer, next-due,
