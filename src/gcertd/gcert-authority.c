@@ -14,6 +14,7 @@ typedef struct {
   GDBusMethodInvocation *invocation;
   char                  *action_id;
   guint                  timeout_seconds;
+  gboolean               interactive;
 } Check;
 
 static void
@@ -75,7 +76,13 @@ check_authorization_cb (GObject      *source,
       g_task_return_boolean (task, TRUE);
       return;
     }
-  if (challenge)
+  if (challenge && check->interactive)
+    g_task_return_new_error (task, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                             _("%s needs an administrator's password, and no polkit "
+                               "authentication agent asked for it (start one, e.g. pkttyagent, "
+                               "or call as root)"),
+                             check->action_id);
+  else if (challenge)
     g_task_return_new_error (task, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
                              _("%s needs authentication: call again allowing interactive "
                                "authorization (as gcertctl does), or as root"),
@@ -117,6 +124,7 @@ get_unix_user_cb (GObject      *source,
 
   flags = g_dbus_message_get_flags (g_dbus_method_invocation_get_message (check->invocation));
   interactive = (flags & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0;
+  check->interactive = interactive;
   if (interactive)
     check->timeout_seconds = MAX (check->timeout_seconds, INTERACTIVE_TIMEOUT_SECONDS);
 
