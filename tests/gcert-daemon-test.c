@@ -82,7 +82,7 @@ fixture_teardown (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  if (g_test_failed ())
+  if (g_test_failed () && f->bus != NULL)
     {
       g_autofree char *log = gcert_test_read_log (f->bus->log_path);
 
@@ -678,6 +678,25 @@ test_gcertctl (Fixture       *f,
   bad = gcert_test_run_ctl (NULL, "--session", "issue", "-d", "bad..test", "--dns", "test");
   gcert_test_assert_exit (bad, 2);
   gcert_test_assert_contains (bad->err, "malformed domain list");
+
+  /* without a bus there is nobody to ask: a clear failure, no hang */
+  {
+    g_autoptr(GCertTestRun) no_bus = NULL;
+    g_autoptr(GCertTestRun) with_config = NULL;
+    g_autoptr(GCertTestRun) deploy = NULL;
+
+    g_clear_object (&f->connection);
+    g_clear_pointer (&f->bus, gcert_test_bus_stop);
+    no_bus = gcert_test_run_ctl (NULL, "--session", "list");
+    gcert_test_assert_exit (no_bus, 1);
+    gcert_test_assert_contains (no_bus->err, "cannot connect to the session bus");
+    with_config = gcert_test_run_ctl (f->config, "--session", "list");
+    gcert_test_assert_exit (with_config, 2);
+    gcert_test_assert_contains (with_config->err, "--config cannot be combined");
+    deploy = gcert_test_run_ctl (NULL, "--session", "deploy");
+    gcert_test_assert_exit (deploy, 2);
+    gcert_test_assert_contains (deploy->err, "runs only in process");
+  }
 }
 
 int
