@@ -7,11 +7,10 @@
 #include "gcert-dbus-generated.h"
 #include "gcert-dbus-util.h"
 
-/* journal MESSAGE_IDs of the events an admin may want to find */
+/* journal MESSAGE_IDs of a job's start and end; the engine logs the
+ * certificates' own events (renewed, failed, revoked) */
 #define MESSAGE_ID_JOB_STARTED  "5c8d5a6e2b0f4f6c9d1e7a3b4c2f8e01"
 #define MESSAGE_ID_JOB_FINISHED "5c8d5a6e2b0f4f6c9d1e7a3b4c2f8e02"
-#define MESSAGE_ID_RENEWED      "5c8d5a6e2b0f4f6c9d1e7a3b4c2f8e03"
-#define MESSAGE_ID_FAILED       "5c8d5a6e2b0f4f6c9d1e7a3b4c2f8e04"
 
 struct _GCertDaemonJob
 {
@@ -37,29 +36,28 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (GCertDaemonJob, gcert_daemon_job, G_TYPE_OBJECT)
 
-/* One journal entry with the fields of CONVENTIONS: the certificate, the
- * CA, the step; plain text on a terminal. */
+/* One journal entry about the job, with the fields of the engine's own
+ * entries (the CA, the step) and the job's path and kind; plain text on a
+ * terminal. */
 static void
 job_log (GCertDaemonJob *self,
          GLogLevelFlags  level,
-         const char     *certificate,
+         const char     *step,
          const char     *message_id,
          const char     *message)
 {
   GCertConfig *config = gcert_manager_get_config (self->manager);
-  GLogField fields[8];
-  gsize n = 0;
+  GLogField fields[] = {
+    { "GLIB_DOMAIN", G_LOG_DOMAIN, -1 },
+    { "MESSAGE", message, -1 },
+    { "MESSAGE_ID", message_id, -1 },
+    { "GCERT_STEP", step, -1 },
+    { "GCERT_JOB", self->path ? self->path : "", -1 },
+    { "GCERT_JOB_KIND", self->kind, -1 },
+    { "GCERT_CA", gcert_config_get_directory_url (config), -1 },
+  };
 
-  fields[n++] = (GLogField) { "GLIB_DOMAIN", G_LOG_DOMAIN, -1 };
-  fields[n++] = (GLogField) { "MESSAGE", message, -1 };
-  fields[n++] = (GLogField) { "GCERT_STEP", self->kind, -1 };
-  fields[n++] = (GLogField) { "GCERT_JOB", self->path ? self->path : "", -1 };
-  fields[n++] = (GLogField) { "GCERT_CA", gcert_config_get_directory_url (config), -1 };
-  if (certificate != NULL)
-    fields[n++] = (GLogField) { "GCERT_CERTIFICATE", certificate, -1 };
-  if (message_id != NULL)
-    fields[n++] = (GLogField) { "MESSAGE_ID", message_id, -1 };
-  g_log_structured_array (level, fields, n);
+  g_log_structured_array (level, fields, G_N_ELEMENTS (fields));
 }
 
 static void
@@ -70,8 +68,8 @@ progress_cb (GCertManager   *manager,
 {
   g_autofree char *line = g_strdup_printf ("%s: %s", name, message);
 
+  /* the engine has logged it already */
   gcert_dbus_job_set_message (self->skeleton, line);
-  job_log (self, G_LOG_LEVEL_INFO, name, NULL, line);
 }
 
 static void
@@ -111,16 +109,8 @@ finish (GCertDaemonJob *self,
           else if (r->deploy_error != NULL)
             line = g_strdup_printf (_("%s: version %u is live here, but %s"), r->name,
                                     r->version, r->deploy_error->message);
-          else if (r->attempted)
-            {
-              g_autofree char *text = g_strdup_printf (_("%s: version %u is live"), r->name,
-                                                       r->version);
-
-              job_log (self, G_LOG_LEVEL_MESSAGE, r->name, MESSAGE_ID_RENEWED, text);
-            }
           if (line == NULL)
             continue;
-          job_log (self, G_LOG_LEVEL_WARNING, r->name, MESSAGE_ID_FAILED, line);
           if (errors->len > 0)
             g_string_append_c (errors, '\n');
           g_string_append (errors, line);
@@ -143,7 +133,7 @@ finish (GCertDaemonJob *self,
                                                                          : errors->str);
 
     job_log (self, exit_status == GCERT_EXIT_OK ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_WARNING,
-             NULL, MESSAGE_ID_JOB_FINISHED, text);
+             "job-finished", MESSAGE_ID_JOB_FINISHED, text);
   }
   /* changed properties go out from an idle; they must reach callers
    * before Finished does */
@@ -202,7 +192,7 @@ handle_cancel_cb (GCertDBusJob          *skeleton,
     {
       g_autofree char *text = g_strdup_printf (_("job %s cancelled by its caller"), self->path);
 
-      job_log (self, G_LOG_LEVEL_MESSAGE, NULL, NULL, text);
+      job_log (self, G_LOG_LEVEL_MESSAGE, "job-cancelled", MESSAGE_ID_JOB_FINISHED, text);
       gcert_dbus_job_set_message (self->skeleton, _("cancelling: removing TXT records"));
       g_cancellable_cancel (self->cancellable);
     }
@@ -340,7 +330,7 @@ job_started (GCertDaemonJob *self,
   g_return_if_fail (!self->started);
   self->started = TRUE;
   self->running = TRUE;
-  job_log (self, G_LOG_LEVEL_MESSAGE, NULL, MESSAGE_ID_JOB_STARTED, text);
+  job_log (self, G_LOG_LEVEL_MESSAGE, "job-started", MESSAGE_ID_JOB_STARTED, text);
 }
 
 void

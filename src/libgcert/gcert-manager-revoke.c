@@ -99,8 +99,11 @@ revoke_return (GTask  *task,
   gcert_run_progress_end (&data->progress);
   if (error != NULL)
     {
+      GCertManager *self = g_task_get_source_object (task);
+
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                         "GCERT_CERTIFICATE", data->name,
+                        "GCERT_CA", gcert_config_get_directory_url (self->config),
                         "GCERT_STEP", "revoke-failed",
                         "MESSAGE", "%s: %s", data->name, error->message);
       g_task_return_error (task, error);
@@ -181,6 +184,7 @@ revoked_cb (GObject      *source,
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "MESSAGE_ID", "8c2e4a7d1f3b4e5a9d6c0b7a2e1f4d38",
                     "GCERT_CERTIFICATE", data->name,
+                    "GCERT_CA", gcert_config_get_directory_url (self->config),
                     "GCERT_STEP", "revoked",
                     "MESSAGE", "%s: certificate version %u is revoked", data->name,
                     data->version);

@@ -522,7 +522,9 @@ job_done (Job    *job,
       result->success = FALSE;
       result->error = error;
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                        "MESSAGE_ID", "5d0b1f6e3c8a4f6b9a4e2f7c1d3b5a91",
                         "GCERT_CERTIFICATE", job->cert->name,
+                        "GCERT_CA", gcert_config_get_directory_url (job->manager->config),
                         "GCERT_STEP", "failed",
                         "MESSAGE", "%s: %s", job->cert->name, error->message);
     }
@@ -581,6 +583,7 @@ issued_cb (GObject      *source,
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "MESSAGE_ID", "5d0b1f6e3c8a4f6b9a4e2f7c1d3b5a90",
                     "GCERT_CERTIFICATE", job->cert->name,
+                    "GCERT_CA", gcert_config_get_directory_url (self->config),
                     "GCERT_STEP", "renewed",
                     "MESSAGE", "%s: certificate version %u is live", job->cert->name, version);
   g_signal_emit (self, signals[SIGNAL_CERTIFICATE_RENEWED], 0, job->cert->name, version);
@@ -639,6 +642,7 @@ deploy_failed (Job    *job,
   gcert_manager_emit_progress (job->manager, job->cert->name, error->message);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
                     "GCERT_CERTIFICATE", job->cert->name,
+                    "GCERT_CA", gcert_config_get_directory_url (job->manager->config),
                     "GCERT_TARGET", job->target,
                     "GCERT_STEP", "deploy-failed",
                     "MESSAGE", "%s: %s", job->cert->name, error->message);
@@ -1161,6 +1165,7 @@ defer_job (GCertManager *self,
   gcert_manager_emit_progress (self, job->cert->name, reason);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
                     "GCERT_CERTIFICATE", job->cert->name,
+                    "GCERT_CA", gcert_config_get_directory_url (self->config),
                     "GCERT_STEP", "deferred",
                     "MESSAGE", "%s: %s", job->cert->name, reason);
   job->result->success = TRUE;
