@@ -139,6 +139,22 @@ sync_dir (const char  *path,
   return TRUE;
 }
 
+/* Removes the file @path; it not being there is no error. */
+static gboolean
+remove_if_there (const char  *path,
+                 GError     **error)
+{
+  if (g_unlink (path) < 0 && errno != ENOENT)
+    {
+      int errsv = errno;
+
+      g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
+                   _("cannot remove %s: %s"), path, g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* the contents of @path, NOT_FOUND when it does not exist */
 static char *
 read_small_file (const char  *path,
@@ -690,14 +706,8 @@ save_revocations (GCertStore  *self,
   path = g_build_filename (dir, "revoked.json", NULL);
   if (json_object_get_size (object) == 0)
     {
-      if (g_unlink (path) < 0 && errno != ENOENT)
-        {
-          int errsv = errno;
-
-          g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
-                       _("cannot remove %s: %s"), path, g_strerror (errsv));
-          return FALSE;
-        }
+      if (!remove_if_there (path, error))
+        return FALSE;
       return sync_dir (dir, error);
     }
   root = json_node_init_object (json_node_alloc (), object);
@@ -1190,14 +1200,8 @@ gcert_store_clear_pending (GCertStore  *self,
     {
       g_autofree char *path = g_build_filename (dir, files[i], NULL);
 
-      if (g_unlink (path) < 0 && errno != ENOENT)
-        {
-          int errsv = errno;
-
-          g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
-                       _("cannot remove %s: %s"), path, g_strerror (errsv));
-          return FALSE;
-        }
+      if (!remove_if_there (path, error))
+        return FALSE;
     }
   return sync_dir (dir, error);
 }
@@ -1228,14 +1232,8 @@ gcert_store_set_records (GCertStore          *self,
   path = g_build_filename (dir, "records.json", NULL);
   if (n == 0)
     {
-      if (g_unlink (path) < 0 && errno != ENOENT)
-        {
-          int errsv = errno;
-
-          g_set_error (error, GCERT_ERROR, GCERT_ERROR_FAILED,
-                       _("cannot remove %s: %s"), path, g_strerror (errsv));
-          return FALSE;
-        }
+      if (!remove_if_there (path, error))
+        return FALSE;
       return sync_dir (dir, error);
     }
 
