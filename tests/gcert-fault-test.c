@@ -295,6 +295,7 @@ static const FaultCase fault_cases[] = {
   { "POST", "/certZ/", GCERT_TEST_FAULT_TRUNCATE, 1 },
   { "HEAD", "/nonce-plz", GCERT_TEST_FAULT_RESET, 1 },
   { "GET", "/dir", GCERT_TEST_FAULT_503_RETRY_SECONDS, 1 },
+  { "POST", "/order-plz", GCERT_TEST_FAULT_BAD_NONCE_AS_HTML, 2 },
 };
 
 static const char * const fault_names[] = {
@@ -302,7 +303,7 @@ static const char * const fault_names[] = {
   "500-order-poll", "reset-authz", "truncate-authz", "invalid-json-authz",
 "huge-body-authz", "wrong-content-type-order", "hang-authz",
   "lost-challenge-answer", "500-challenge", "chain-garbage", "chain-other",
-  "truncate-certificate", "reset-nonce", "503-directory",
+  "truncate-certificate", "reset-nonce", "503-directory", "bad-nonce-as-html-order",
 };
 
 int

@@ -121,10 +121,11 @@ schedule_reset (GCertTestProxy    *self,
 /* --- answers made up by the proxy --------------------------------------- */
 
 static void
-respond_problem (SoupServerMessage *msg,
-                 guint              status,
-                 const char        *type,
-                 const char        *detail)
+respond_problem_as (SoupServerMessage *msg,
+                    guint              status,
+                    const char        *content_type,
+                    const char        *type,
+                    const char        *detail)
 {
   g_autofree char *body = NULL;
   gsize length;
@@ -134,9 +135,17 @@ respond_problem (SoupServerMessage *msg,
                           type, detail, status);
   length = strlen (body);
   soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/problem+json",
-                                    SOUP_MEMORY_TAKE, g_steal_pointer (&body),
-                                    length);
+  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_TAKE,
+                                    g_steal_pointer (&body), length);
+}
+
+static void
+respond_problem (SoupServerMessage *msg,
+                 guint              status,
+                 const char        *type,
+                 const char        *detail)
+{
+  respond_problem_as (msg, status, "application/problem+json", type, detail);
 }
 
 static void
@@ -633,6 +642,11 @@ server_handler (SoupServer        *server,
       respond_problem (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "serverInternal",
                        "internal error");
       break;
+    case GCERT_TEST_FAULT_BAD_NONCE_AS_HTML:
+      /* what a front end that rewrites error pages' types sends */
+      respond_problem_as (msg, SOUP_STATUS_BAD_REQUEST, "text/html; charset=utf-8",
+                          "badNonce", "JWS has an invalid anti-replay nonce");
+      break;
     case GCERT_TEST_FAULT_RESET:
       soup_server_message_pause (msg);
       schedule_reset (self, msg);
@@ -803,7 +817,7 @@ gcert_test_proxy_add_fault (GCertTestProxy *self,
   FaultRule *rule;
 
   g_return_if_fail (self != NULL);
-  g_return_if_fail (fault <= GCERT_TEST_FAULT_CROSS_ORIGIN);
+  g_return_if_fail (fault <= GCERT_TEST_FAULT_BAD_NONCE_AS_HTML);
 
   rule = g_new0 (FaultRule, 1);
   rule->method = g_strdup (method);

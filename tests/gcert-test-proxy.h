@@ -27,6 +27,7 @@ typedef enum {
                                        /* (both: 200 and Pebble's headers, whatever
                                           Pebble answered) */
   GCERT_TEST_FAULT_CROSS_ORIGIN,       /* Location/URLs to another origin */
+  GCERT_TEST_FAULT_BAD_NONCE_AS_HTML,  /* 400 badNonce problem labelled text/html */
 } GCertTestFault;
 
 typedef struct _GCertTestProxy GCertTestProxy;

@@ -981,6 +981,20 @@ post_unknown_outcome (GTask        *task,
                            _("the outcome of POST %s is unknown: %s"), data->url, why);
 }
 
+/* An ACME problem document whatever its label: a proxy in front of the CA
+ * may relabel error answers, and a badNonce must still be retried. */
+static gboolean
+looks_like_problem (GBytes *body)
+{
+  g_autoptr(JsonNode) node = body != NULL ? parse_json (body, NULL) : NULL;
+  const char *type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return FALSE;
+  type = gcert_json_get_string (json_node_get_object (node), "type");
+  return type != NULL && g_str_has_prefix (type, "urn:ietf:params:acme:error:");
+}
+
 static void
 post_sent_cb (GObject      *source,
               GAsyncResult *result,
@@ -1027,7 +1041,9 @@ post_sent_cb (GObject      *source,
     }
 
   keep_nonce (self, response->headers);
-  is_problem = content_type_is (response->headers, "application/problem+json");
+  is_problem = content_type_is (response->headers, "application/problem+json") ||
+               (!SOUP_STATUS_IS_SUCCESSFUL (response->status) &&
+                looks_like_problem (response->body));
 
   if (SOUP_STATUS_IS_SUCCESSFUL (response->status))
     {
