@@ -191,6 +191,27 @@ join_branch (IssueData *data,
   return --data->outstanding == 0;
 }
 
+static void fail (GTask *task, GError *error);
+
+/* join_branch() for a branch that holds *@task: TRUE for the last branch
+ * of a step that went well; when the step failed, the last branch fails
+ * the run with the first error, taking *@task. */
+static gboolean
+join_step (GTask  **task,
+           GError  *error)
+{
+  IssueData *data = g_task_get_task_data (*task);
+
+  if (!join_branch (data, error))
+    return FALSE;
+  if (data->step_error != NULL)
+    {
+      fail (g_steal_pointer (task), g_steal_pointer (&data->step_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void cleanup_records (GTask *task);
 static void new_order (GTask *task);
 static void fetch_authorizations (GTask *task);
@@ -605,13 +626,8 @@ authz_fetched_cb (GObject      *source,
         }
     }
 
-  if (!join_branch (data, error))
+  if (!join_step (&task, error))
     return;
-  if (data->step_error != NULL)
-    {
-      fail (g_steal_pointer (&task), g_steal_pointer (&data->step_error));
-      return;
-    }
   route_records (g_steal_pointer (&task));
 }
 
@@ -688,13 +704,8 @@ routed_cb (GObject      *source,
         }
     }
 
-  if (!join_branch (data, error))
+  if (!join_step (&task, error))
     return;
-  if (data->step_error != NULL)
-    {
-      fail (g_steal_pointer (&task), g_steal_pointer (&data->step_error));
-      return;
-    }
   create_records (g_steal_pointer (&task));
 }
 
@@ -735,7 +746,6 @@ record_created_cb (GObject      *source,
   WorkCall *call = user_data;
   g_autoptr(GTask) task = call->task;
   AuthzWork *work = call->work;
-  IssueData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
   g_free (call);
@@ -744,13 +754,8 @@ record_created_cb (GObject      *source,
   else
     g_prefix_error (&error, _("%s: creating TXT record %s: "), work->identifier, work->fqdn);
 
-  if (!join_branch (data, error))
+  if (!join_step (&task, error))
     return;
-  if (data->step_error != NULL)
-    {
-      fail (g_steal_pointer (&task), g_steal_pointer (&data->step_error));
-      return;
-    }
   advance (task, STEP_RECORDS);
   wait_propagation (g_steal_pointer (&task));
 }
@@ -812,13 +817,8 @@ propagated_cb (GObject      *source,
     }
   g_free (call);
 
-  if (!join_branch (data, error))
+  if (!join_step (&task, error))
     return;
-  if (data->step_error != NULL)
-    {
-      fail (g_steal_pointer (&task), g_steal_pointer (&data->step_error));
-      return;
-    }
   respond_challenges (g_steal_pointer (&task));
 }
 
@@ -1071,14 +1071,9 @@ authz_done (GTask  *task,
 {
   IssueData *data = g_task_get_task_data (task);
 
-  if (!join_branch (data, error))
+  if (!join_step (&task, error))
     {
-      g_object_unref (task);
-      return;
-    }
-  if (data->step_error != NULL)
-    {
-      fail (task, g_steal_pointer (&data->step_error));
+      g_clear_object (&task);
       return;
     }
   if (data->order_invalid)
