@@ -42,25 +42,19 @@ call_failed (Ctl    *ctl,
 {
   int status;
 
+  g_dbus_error_strip_remote_error (error);
   if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
       g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_FAILED) ||
       g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_EXEC_FAILED) ||
       g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_CHILD_EXITED))
     {
-      g_autofree char *message = NULL;
-
-      g_dbus_error_strip_remote_error (error);
-      message = g_strdup_printf (_("gcertd is not available on the %s bus: %s"),
-                                 bus_label (ctl), error->message);
-      g_free (error->message);
-      error->message = g_steal_pointer (&message);
+      g_prefix_error (&error, _("gcertd is not available on the %s bus: "), bus_label (ctl));
       status = GCERT_EXIT_FAILURE;
     }
   else if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS))
     status = GCERT_EXIT_USAGE;
   else
     status = gcert_error_to_exit_status (error);
-  g_dbus_error_strip_remote_error (error);
   print_error (ctl, error);
   return status;
 }

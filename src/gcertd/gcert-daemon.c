@@ -45,8 +45,10 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (GCertDaemon, gcert_daemon, G_TYPE_OBJECT)
 
+/* @data: what the method checked before authorization, or NULL */
 typedef void (*AuthorizedFunc) (GCertDaemon           *self,
-                                GDBusMethodInvocation *invocation);
+                                GDBusMethodInvocation *invocation,
+                                gpointer               data);
 
 /* --- idle exit ---------------------------------------------------------- */
 
@@ -293,6 +295,8 @@ typedef struct {
   GCertDaemon           *daemon;
   GDBusMethodInvocation *invocation;
   AuthorizedFunc         func;
+  gpointer               data;
+  GDestroyNotify         destroy;
 } Authorization;
 
 static void
@@ -304,7 +308,7 @@ authorized_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (gcert_authority_check_finish (result, &error))
-    auth->func (auth->daemon, auth->invocation);
+    auth->func (auth->daemon, auth->invocation, auth->data);
   else
     {
       g_message (_("%s from %s refused: %s"),
@@ -312,6 +316,8 @@ authorized_cb (GObject      *source,
                  g_dbus_method_invocation_get_sender (auth->invocation), error->message);
       return_error (auth->daemon, auth->invocation, error);
     }
+  if (auth->destroy != NULL && auth->data != NULL)
+    auth->destroy (auth->data);
   g_object_unref (auth->invocation);
   g_object_unref (auth->daemon);
   g_free (auth);
@@ -323,19 +329,25 @@ static void
 authorize (GCertDaemon           *self,
            GDBusMethodInvocation *invocation,
            const char            *action_id,
-           AuthorizedFunc         func)
+           AuthorizedFunc         func,
+           gpointer               data,
+           GDestroyNotify         destroy)
 {
   Authorization *auth;
 
   if (self->bus_type == G_BUS_TYPE_SESSION)
     {
-      func (self, invocation);
+      func (self, invocation, data);
+      if (destroy != NULL && data != NULL)
+        destroy (data);
       return;
     }
   auth = g_new0 (Authorization, 1);
   auth->daemon = g_object_ref (self);
   auth->invocation = g_object_ref (invocation);
   auth->func = func;
+  auth->data = data;
+  auth->destroy = destroy;
   gcert_authority_check_async (invocation, action_id, self->polkit_timeout, authorized_cb, auth);
 }
 
@@ -435,7 +447,8 @@ renew_flags (GVariant *options)
 
 static void
 renew_authorized (GCertDaemon           *self,
-                  GDBusMethodInvocation *invocation)
+                  GDBusMethodInvocation *invocation,
+                  gpointer               data)
 {
   g_autoptr(GVariant) options = NULL;
   g_autoptr(GError) error = NULL;
@@ -490,13 +503,14 @@ handle_renew (GCertDBusManager      *skeleton,
       return_error (self, invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  authorize (self, invocation, GCERT_ACTION_RENEW, renew_authorized);
+  authorize (self, invocation, GCERT_ACTION_RENEW, renew_authorized, NULL, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static void
 renew_due_authorized (GCertDaemon           *self,
-                      GDBusMethodInvocation *invocation)
+                      GDBusMethodInvocation *invocation,
+                      gpointer               data)
 {
   g_autoptr(GVariant) options = NULL;
   g_autoptr(GError) error = NULL;
@@ -536,7 +550,7 @@ handle_renew_due (GCertDBusManager      *skeleton,
       return_error (self, invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  authorize (self, invocation, GCERT_ACTION_RENEW, renew_due_authorized);
+  authorize (self, invocation, GCERT_ACTION_RENEW, renew_due_authorized, NULL, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -550,28 +564,47 @@ static const OptionSpec issue_options[] = {
   { NULL, NULL }
 };
 
-/* The domains, validated, and the name they are stored under. */
-static gboolean
+/* An Issue call, checked before authorization. */
+typedef struct {
+  GStrv         domains;   /* validated, lowercase */
+  char         *name;      /* the name it is stored under */
+  char         *dns;
+  char         *key_type;  /* nullable: the configuration's default */
+  gboolean      force;
+} IssueRequest;
+
+static void
+issue_request_free (IssueRequest *request)
+{
+  g_strfreev (request->domains);
+  g_free (request->name);
+  g_free (request->dns);
+  g_free (request->key_type);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IssueRequest, issue_request_free)
+
+static IssueRequest *
 check_issue (GVariant  *parameters,
-             GStrv     *out_domains,
-             char     **out_name,
              GError   **error)
 {
+  g_autoptr(IssueRequest) request = g_new0 (IssueRequest, 1);
   g_autoptr(GVariant) options = NULL;
   g_autofree const char **domains = NULL;
   g_autoptr(GStrvBuilder) normalized = g_strv_builder_new ();
   g_autoptr(GError) local_error = NULL;
-  const char *dns = NULL, *name = NULL, *key_type = NULL;
+  const char *name = NULL;
   GCertKeyType type;
 
   g_variant_get (parameters, "(^a&s@a{sv})", &domains, &options);
   if (!check_options (options, issue_options, "Issue", error))
-    return FALSE;
+    return NULL;
   if (domains[0] == NULL)
     {
       g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
                            _("Issue: malformed domain list: the list is empty"));
-      return FALSE;
+      return NULL;
     }
   /* before anything costs more than a glance at the message */
   if (g_strv_length ((char **) domains) > GCERT_CONFIG_MAX_DOMAINS)
@@ -579,7 +612,7 @@ check_issue (GVariant  *parameters,
       g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
                    _("Issue: malformed domain list: %u names, at most %u"),
                    g_strv_length ((char **) domains), GCERT_CONFIG_MAX_DOMAINS);
-      return FALSE;
+      return NULL;
     }
   for (guint i = 0; domains[i] != NULL; i++)
     {
@@ -589,86 +622,73 @@ check_issue (GVariant  *parameters,
         {
           g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
                        _("Issue: malformed domain list: %s"), local_error->message);
-          return FALSE;
+          return NULL;
         }
       g_strv_builder_add (normalized, domain);
     }
-  if (!g_variant_lookup (options, "dns", "&s", &dns))
+  if (!g_variant_lookup (options, "dns", "s", &request->dns))
     {
       g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
                            _("Issue: the option “dns” (the [dns PROVIDER] group to use) is "
                              "needed"));
-      return FALSE;
+      return NULL;
     }
-  if (g_variant_lookup (options, "key-type", "&s", &key_type) &&
-      !gcert_key_type_from_string (key_type, &type))
+  if (g_variant_lookup (options, "key-type", "s", &request->key_type) &&
+      !gcert_key_type_from_string (request->key_type, &type))
     {
       g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
                    _("Issue: unknown key type “%s” (ec-256, ec-384, rsa-2048, rsa-3072, "
-                     "rsa-4096)"), key_type);
-      return FALSE;
+                     "rsa-4096)"), request->key_type);
+      return NULL;
     }
-  *out_domains = g_strv_builder_end (normalized);
+  g_variant_lookup (options, "force", "b", &request->force);
+  request->domains = g_strv_builder_end (normalized);
   if (g_variant_lookup (options, "name", "&s", &name))
-    *out_name = g_strdup (name);
+    request->name = g_strdup (name);
   else
-    *out_name = g_strdup (g_str_has_prefix ((*out_domains)[0], "*.") ? (*out_domains)[0] + 2
-                                                                     : (*out_domains)[0]);
-  if (!gcert_name_validate (*out_name, &local_error))
+    request->name = g_strdup (g_str_has_prefix (request->domains[0], "*.")
+                              ? request->domains[0] + 2 : request->domains[0]);
+  if (!gcert_name_validate (request->name, &local_error))
     {
       g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, _("Issue: %s"),
                    local_error->message);
-      g_clear_pointer (out_domains, g_strfreev);
-      g_clear_pointer (out_name, g_free);
-      return FALSE;
+      return NULL;
     }
-  return TRUE;
+  return g_steal_pointer (&request);
 }
 
 static void
 issue_authorized (GCertDaemon           *self,
-                  GDBusMethodInvocation *invocation)
+                  GDBusMethodInvocation *invocation,
+                  gpointer               data)
 {
-  GVariant *parameters = g_dbus_method_invocation_get_parameters (invocation);
-  g_autoptr(GVariant) options = g_variant_get_child_value (parameters, 1);
+  IssueRequest *request = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GCertConfig) config = NULL;
   g_autoptr(GCertManager) manager = NULL;
-  g_auto(GStrv) domains = NULL;
-  g_autofree char *name = NULL;
-  const char *dns = NULL, *key_type_text = NULL;
   const char *names[2] = { NULL, NULL };
   GCertKeyType key_type = GCERT_KEY_TYPE_DEFAULT;
-  gboolean force = FALSE;
   GCertDaemonJob *job;
 
-  /* checked before authorization: this cannot fail now */
-  if (!check_issue (parameters, &domains, &name, &error))
-    {
-      return_error (self, invocation, error);
-      return;
-    }
-  g_variant_lookup (options, "dns", "&s", &dns);
-  if (g_variant_lookup (options, "key-type", "&s", &key_type_text))
-    gcert_key_type_from_string (key_type_text, &key_type);
-  g_variant_lookup (options, "force", "b", &force);
-
+  if (request->key_type != NULL)
+    gcert_key_type_from_string (request->key_type, &key_type);
   manager = open_manager (self, &config, &error);
   if (manager == NULL)
     {
       return_error (self, invocation, error);
       return;
     }
-  if (gcert_config_lookup_certificate (config, name) != NULL)
+  if (gcert_config_lookup_certificate (config, request->name) != NULL)
     {
       g_set_error (&error, GCERT_ERROR, GCERT_ERROR_CONFIG,
                    _("%s already has a [certificate %s]; call Renew, or give another “name”"),
-                   gcert_config_get_path (config), name);
+                   gcert_config_get_path (config), request->name);
       return_error (self, invocation, error);
       return;
     }
-  if (gcert_config_add_certificate (config, name, (const char * const *) domains, dns,
-                                    key_type_text ? (int) key_type : -1, &error) == NULL)
+  if (gcert_config_add_certificate (config, request->name,
+                                    (const char * const *) request->domains, request->dns,
+                                    request->key_type ? (int) key_type : -1, &error) == NULL)
     {
       return_error (self, invocation, error);
       return;
@@ -676,8 +696,9 @@ issue_authorized (GCertDaemon           *self,
   job = start_job (self, invocation, "issue", manager);
   if (job == NULL)
     return;
-  names[0] = name;
-  gcert_daemon_job_start_renew (job, names, force ? GCERT_RENEW_FORCE : GCERT_RENEW_FLAGS_NONE);
+  names[0] = request->name;
+  gcert_daemon_job_start_renew (job, names,
+                                request->force ? GCERT_RENEW_FORCE : GCERT_RENEW_FLAGS_NONE);
 }
 
 static gboolean
@@ -688,17 +709,17 @@ handle_issue (GCertDBusManager      *skeleton,
               GCertDaemon           *self)
 {
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) normalized = NULL;
-  g_autofree char *name = NULL;
+  IssueRequest *request;
 
   call_begin (self);
-  if (!check_issue (g_dbus_method_invocation_get_parameters (invocation), &normalized, &name,
-                    &error))
+  request = check_issue (g_dbus_method_invocation_get_parameters (invocation), &error);
+  if (request == NULL)
     {
       return_error (self, invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  authorize (self, invocation, GCERT_ACTION_ISSUE, issue_authorized);
+  authorize (self, invocation, GCERT_ACTION_ISSUE, issue_authorized, request,
+             (GDestroyNotify) issue_request_free);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -711,7 +732,8 @@ static const OptionSpec revoke_options[] = {
 
 static void
 revoke_authorized (GCertDaemon           *self,
-                   GDBusMethodInvocation *invocation)
+                   GDBusMethodInvocation *invocation,
+                   gpointer               data)
 {
   g_autoptr(GVariant) options = NULL;
   g_autoptr(GError) error = NULL;
@@ -775,7 +797,7 @@ handle_revoke (GCertDBusManager      *skeleton,
       return_error (self, invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  authorize (self, invocation, GCERT_ACTION_REVOKE, revoke_authorized);
+  authorize (self, invocation, GCERT_ACTION_REVOKE, revoke_authorized, NULL, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
